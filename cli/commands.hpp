@@ -1,0 +1,17 @@
+// One function per subcommand: each adds its CLI11 subcommand, fills an options struct,
+// and on run makes one library call. main.cpp owns error printing and exit codes.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace meshlab::cli {
+
+// Options every subcommand understands.
+struct GlobalOptions {
+  std::string templates_dir; // --templates DIR: read templates from DIR instead of the embedded ones
+  int verbosity = 0;         // -v adds command lines; -q (-1) only errors
+};
+
+// Each subcommand's cli/<command>.cpp declares its add_<command>_command here.
+
+} // namespace meshlab::cli

@@ -1,0 +1,90 @@
+#include "lab/model.hpp"
+
+#include <algorithm>
+
+namespace meshlab::lab {
+
+std::string Locality::str() const {
+  std::string out = region;
+  if (!zone.empty() || !subzone.empty()) out += "/" + zone;
+  if (!subzone.empty()) out += "/" + subzone;
+  return out;
+}
+
+const std::vector<std::string>& Istio::known_components() {
+  static const std::vector<std::string> k_known{"base", "cni", "istiod", "ingress-gateway", "eastwest-gateway"};
+  return k_known;
+}
+
+bool Istio::has(std::string_view component) const {
+  return std::find(components.begin(), components.end(), component) != components.end();
+}
+
+const Cluster* Lab::cluster(std::string_view name) const {
+  for (const auto& c : clusters)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+const Cell* Lab::cell(std::string_view name) const {
+  for (const auto& c : cells)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+const Cluster* Lab::management_cluster() const {
+  for (const auto& c : clusters)
+    if (c.role == ClusterRole::management) return &c;
+  return nullptr;
+}
+
+std::vector<const Cluster*> Lab::workload_clusters() const {
+  std::vector<const Cluster*> out;
+  for (const auto& c : clusters)
+    if (!c.cell.empty()) out.push_back(&c);
+  return out;
+}
+
+std::vector<const Cluster*> Lab::resolve(const Targets& targets) const {
+  std::vector<const Cluster*> out;
+  for (const auto* c : workload_clusters()) {
+    switch (targets.kind) {
+    case Targets::Kind::all: out.push_back(c); break;
+    case Targets::Kind::cell:
+      if (c->cell == targets.cell) out.push_back(c);
+      break;
+    case Targets::Kind::clusters:
+      if (std::find(targets.clusters.begin(), targets.clusters.end(), c->name) != targets.clusters.end())
+        out.push_back(c);
+      break;
+    }
+  }
+  return out;
+}
+
+std::string Lab::instance_name(std::string_view name) const {
+  if (prefix.empty()) return std::string(name);
+  return prefix + "-" + std::string(name);
+}
+
+Position Lab::where(const std::string& path) const {
+  if (auto it = positions.find(path); it != positions.end()) return it->second;
+  return Position{source_file, 0, 0};
+}
+
+std::string_view to_string(Provider provider) {
+  switch (provider) {
+  case Provider::multipass: return "multipass";
+  case Provider::kind: return "kind";
+  case Provider::external: return "external";
+  }
+  return "?";
+}
+
+std::string_view to_string(ClusterRole role) {
+  return role == ClusterRole::management ? "management" : "workload";
+}
+
+std::string_view to_string(NetworkMode mode) { return mode == NetworkMode::multi ? "multi" : "single"; }
+
+} // namespace meshlab::lab
