@@ -20,15 +20,15 @@ bool Istio::has(std::string_view component) const {
   return std::find(components.begin(), components.end(), component) != components.end();
 }
 
-const Cluster* Lab::cluster(std::string_view name) const {
+const Cluster* Lab::cluster(std::string_view wanted) const {
   for (const auto& c : clusters)
-    if (c.name == name) return &c;
+    if (c.name == wanted) return &c;
   return nullptr;
 }
 
-const Cell* Lab::cell(std::string_view name) const {
+const Cell* Lab::cell(std::string_view wanted) const {
   for (const auto& c : cells)
-    if (c.name == name) return &c;
+    if (c.name == wanted) return &c;
   return nullptr;
 }
 
@@ -62,9 +62,9 @@ std::vector<const Cluster*> Lab::resolve(const Targets& targets) const {
   return out;
 }
 
-std::string Lab::instance_name(std::string_view name) const {
-  if (prefix.empty()) return std::string(name);
-  return prefix + "-" + std::string(name);
+std::string Lab::instance_name(std::string_view short_name) const {
+  if (prefix.empty()) return std::string(short_name);
+  return prefix + "-" + std::string(short_name);
 }
 
 Position Lab::where(const std::string& path) const {
