@@ -1,0 +1,71 @@
+#include "render/engine.hpp"
+
+#include "render/embedded_templates.hpp"
+#include "util/error.hpp"
+#include "util/files.hpp"
+
+#include <fmt/format.h>
+
+namespace meshlab::render {
+
+TemplateSource::TemplateSource(std::optional<std::filesystem::path> dir) : m_dir(std::move(dir)) {}
+
+std::string TemplateSource::load(std::string_view name) const {
+  if (m_dir) {
+    const auto path = *m_dir / name;
+    if (!std::filesystem::exists(path))
+      throw Error(fmt::format("template {} not found in {}", name, m_dir->string()));
+    return util::read_file(path);
+  }
+  const auto& all = embedded_templates();
+  if (auto it = all.find(name); it != all.end()) return std::string(it->second);
+  throw Error(fmt::format("template {} is not built into meshlab", name));
+}
+
+std::string render_template(const TemplateSource& source, std::string_view name, const Data& data) {
+  kainjow::mustache::mustache tmpl{source.load(name)};
+  if (!tmpl.is_valid()) throw Error(fmt::format("template {}: {}", name, tmpl.error_message()));
+  tmpl.set_custom_escape([](const std::string& s) { return s; });
+  std::string out = tmpl.render(data);
+  if (!tmpl.is_valid()) throw Error(fmt::format("template {}: {}", name, tmpl.error_message()));
+  return out;
+}
+
+std::string yaml_quote(std::string_view value) {
+  std::string out;
+  out.reserve(value.size() + 2);
+  out += '"';
+  for (const char ch : value) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (ch) {
+    case '"': out += "\\\""; break;
+    case '\\': out += "\\\\"; break;
+    case '\n': out += "\\n"; break;
+    case '\t': out += "\\t"; break;
+    case '\r': out += "\\r"; break;
+    default:
+      if (c < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", c);
+      else out += ch;
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string indent(std::string_view text, int spaces) {
+  const std::string pad(static_cast<std::size_t>(spaces), ' ');
+  std::string out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    const auto line = text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    if (!line.empty()) out += pad;
+    out += line;
+    if (end == std::string_view::npos) break;
+    out += '\n';
+    start = end + 1;
+  }
+  return out;
+}
+
+} // namespace meshlab::render

@@ -1,0 +1,85 @@
+#include "util/files.hpp"
+
+#include "util/error.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+namespace meshlab::util {
+
+namespace fs = std::filesystem;
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)));
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+namespace {
+
+// Closes the descriptor and removes the temporary file unless released.
+class TempFile {
+public:
+  TempFile(int fd, std::string path) : m_fd(fd), m_path(std::move(path)) {}
+  ~TempFile() {
+    if (m_fd >= 0) ::close(m_fd);
+    if (!m_path.empty()) ::unlink(m_path.c_str());
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  int fd() const { return m_fd; }
+  const std::string& path() const { return m_path; }
+  int close() {
+    const int rc = ::close(m_fd);
+    m_fd = -1;
+    return rc;
+  }
+  void release() { m_path.clear(); }
+
+private:
+  int m_fd;
+  std::string m_path;
+};
+
+[[noreturn]] void fail(const fs::path& path, const char* what) {
+  throw Error(fmt::format("cannot write {}: {}: {}", path.string(), what, std::strerror(errno)));
+}
+
+} // namespace
+
+void write_file_atomic(const fs::path& path, std::string_view content, fs::perms mode) {
+  std::error_code ec;
+  if (path.has_parent_path()) {
+    fs::create_directories(path.parent_path(), ec);
+    if (ec) throw Error(fmt::format("cannot create directory {}: {}", path.parent_path().string(), ec.message()));
+  }
+  std::string pattern = path.string() + ".tmp-XXXXXX";
+  const int fd = ::mkstemp(pattern.data()); // created 0600
+  if (fd < 0) fail(path, "mkstemp");
+  TempFile temp(fd, pattern);
+  if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) fail(path, "fchmod");
+  const char* data = content.data();
+  std::size_t left = content.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd, data, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail(path, "write");
+    data += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) fail(path, "fsync");
+  if (temp.close() != 0) fail(path, "close");
+  if (::rename(temp.path().c_str(), path.c_str()) != 0) fail(path, "rename");
+  temp.release();
+}
+
+} // namespace meshlab::util
