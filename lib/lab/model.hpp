@@ -86,6 +86,7 @@ struct VmService {
 
 struct Vm {
   std::string name;
+  Provider provider = Provider::multipass; // only multipass can run VMs; kept so validation can say so
   Resources resources{1, "1G", "8G"};
   std::string image = "24.04";
   std::string cluster;         // whose istiod the VM attaches to
