@@ -251,7 +251,7 @@ TEST_CASE("pki::ensure_ca reuses an existing CA") {
   SUBCASE("a cluster added later gets an intermediate from the same root") {
     pki::ensure_ca(ca, {"east", "west", "north"}, dir.path(), dir.path());
     const auto after = test::snapshot(dir.path());
-    CHECK(after.size() == before.size() + 4);
+    CHECK(after.size() == before.size() + 5); // four files and a check record
     for (const auto& [path, content] : before) {
       CAPTURE(path);
       const auto it = std::find_if(after.begin(), after.end(), [&](const auto& file) { return file.first == path; });
@@ -261,6 +261,12 @@ TEST_CASE("pki::ensure_ca reuses an existing CA") {
     const auto north = pki::inspect_certificate(read(ca_dir / "north/ca-cert.pem"), "north");
     CHECK(north.authority_key_id == pki::inspect_certificate(read(ca_dir / "root-cert.pem"), "root").subject_key_id);
     CHECK(pki::verify_chain(read(ca_dir / "north/cert-chain.pem"), read(ca_dir / "root-cert.pem")).ok);
+  }
+
+  SUBCASE("a damaged check record only costs a re-check") {
+    util::write_file_atomic(ca_dir / ".verified/east", "garbage");
+    pki::ensure_ca(ca, {"east", "west"}, dir.path(), dir.path());
+    CHECK(test::snapshot(dir.path()) == before); // checked again and recorded as before
   }
 
   SUBCASE("a cluster left out of the lab keeps its files") {
@@ -276,6 +282,8 @@ TEST_CASE("pki::ensure_ca reuses an existing CA") {
   }
 }
 
+// Every case starts from a tree that was checked and recorded (ca/.verified), so these also
+// show that a record never vouches for files changed after it was written.
 TEST_CASE("pki::ensure_ca refuses inconsistent material") {
   test::TempDir dir;
   const fs::path ca_dir = dir / "ca";

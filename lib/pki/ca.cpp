@@ -1,6 +1,7 @@
 #include "pki/ca.hpp"
 
 #include "pki/certificate.hpp"
+#include "pki/check_record.hpp"
 #include "pki/key.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
@@ -22,6 +23,7 @@ namespace {
 constexpr auto k_key_mode = fs::perms(0600);
 constexpr auto k_cert_mode = fs::perms(0644);
 constexpr const char* k_intermediate_cn = "Intermediate CA"; // as Istio's tools/certs name it
+constexpr const char* k_records = ".verified";               // ca/.verified/<cluster>: see check_record.hpp
 
 // The root as ensure_ca uses it: parsed, and the exact bytes of ca/root-cert.pem, so each
 // cluster's copy is byte-identical to it.
@@ -36,9 +38,12 @@ bool file_exists(const fs::path& path) {
   return fs::exists(path, ec);
 }
 
+// True when `dir` holds nothing but check records (which are only a cache).
 bool empty_or_absent(const fs::path& dir) {
   std::error_code ec;
-  return !fs::exists(dir, ec) || fs::is_empty(dir, ec);
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().filename() != k_records) return false;
+  return true;
 }
 
 // A directory filled beside its final place and renamed into it, so a crash never leaves
@@ -179,6 +184,8 @@ Root ensure_root(const lab::Ca& ca, const fs::path& ca_dir, const fs::path& lab_
   if (!empty_or_absent(ca_dir))
     throw Error(fmt::format("{} has no root CA (root-cert.pem, root-key.pem) but is not empty; restore the root, or {}",
                             ca_dir.string(), remove_hint));
+  std::error_code ec;
+  fs::remove_all(ca_dir / k_records, ec); // records of another root; the new one replaces ca/ wholesale
   return generate_root(ca, ca_dir);
 }
 
@@ -188,12 +195,13 @@ void check_cluster_name(const std::string& cluster) {
     throw Error(fmt::format("cluster name \"{}\" cannot name a directory under ca/", cluster));
 }
 
-void issue_intermediate(const lab::Ca& ca, const Root& root, const std::string& cluster, const fs::path& dir) {
+// Returns the new intermediate certificate, already written with its key, root and chain.
+CertPtr issue_intermediate(const lab::Ca& ca, const Root& root, const std::string& cluster, const fs::path& dir) {
   const KeyPtr key = generate_key(key_spec(ca.key_type, ca.key_size));
   const CertificateSpec spec{.profile = Profile::intermediate,
                              .subject = {k_intermediate_cn, ca.subject.organization, cluster},
                              .days = ca.intermediate_days};
-  const CertPtr cert = issue_certificate(spec, key.get(), root.cert.get(), root.key.get());
+  CertPtr cert = issue_certificate(spec, key.get(), root.cert.get(), root.key.get());
   const std::string cert_pem = certificate_pem(cert.get());
   StagingDir staging(dir);
   util::write_file_atomic(staging / "ca-key.pem", private_key_pem(key.get()), k_key_mode);
@@ -201,16 +209,18 @@ void issue_intermediate(const lab::Ca& ca, const Root& root, const std::string& 
   util::write_file_atomic(staging / "root-cert.pem", root.cert_pem, k_cert_mode);
   util::write_file_atomic(staging / "cert-chain.pem", cert_pem + root.cert_pem, k_cert_mode);
   staging.publish();
+  return cert;
 }
 
-// Throws unless the four files in `dir` are a consistent intermediate issued by `root`.
-void check_intermediate(const Root& root, const fs::path& root_cert_path, const std::string& cluster,
+// Returns the intermediate certificate in `dir`; throws unless the four files there are a
+// consistent intermediate issued by `root`.
+CertPtr check_intermediate(const Root& root, const fs::path& root_cert_path, const std::string& cluster,
                         const fs::path& dir) {
   const fs::path cert_path = dir / "ca-cert.pem";
   const fs::path key_path = dir / "ca-key.pem";
   const std::string fix = fmt::format("remove {} to issue a new intermediate for {} (then re-create its cacerts secret)",
                                       dir.string(), cluster);
-  const CertPtr cert = parse_certificate(util::read_file(cert_path), cert_path.string());
+  CertPtr cert = parse_certificate(util::read_file(cert_path), cert_path.string());
   const KeyPtr key = parse_private_key(util::read_file(key_path), key_path.string());
   if (!key_matches(key.get(), cert.get()))
     throw Error(fmt::format("{} is not the key of the certificate in {}; {}", key_path.string(), cert_path.string(), fix));
@@ -233,6 +243,7 @@ void check_intermediate(const Root& root, const fs::path& root_cert_path, const 
       !same_certificate(chain[1].get(), root.cert.get()))
     throw Error(fmt::format("{} must hold ca-cert.pem then root-cert.pem, as Istio expects; {}", chain_path.string(),
                             fix));
+  return cert;
 }
 
 void ensure_intermediate(const lab::Ca& ca, const Root& root, const fs::path& ca_dir, const std::string& cluster) {
@@ -242,10 +253,18 @@ void ensure_intermediate(const lab::Ca& ca, const Root& root, const fs::path& ca
   std::vector<std::string> present;
   std::vector<std::string> missing;
   for (const char* name : k_files) (file_exists(dir / name) ? present : missing).emplace_back(name);
+  // The lab's root is part of what was checked: a cluster checked against another root is not.
+  std::vector<fs::path> checked{ca_dir / "root-cert.pem"};
+  for (const char* name : k_files) checked.push_back(dir / name);
+  const fs::path record = ca_dir / k_records / cluster;
   if (present.empty()) {
-    issue_intermediate(ca, root, cluster, dir);
+    const CertPtr cert = issue_intermediate(ca, root, cluster, dir);
+    write_record(record, fingerprint(checked), cert.get());
   } else if (missing.empty()) {
-    check_intermediate(root, ca_dir / "root-cert.pem", cluster, dir);
+    const std::string current = fingerprint(checked);
+    if (is_recorded(record, current)) return;
+    const CertPtr cert = check_intermediate(root, ca_dir / "root-cert.pem", cluster, dir);
+    write_record(record, current, cert.get());
   } else {
     // istiod refuses such a bundle too ("incomplete signing CA bundle detected").
     throw Error(fmt::format("{} is incomplete: it has {} but not {}; restore the missing files, or remove {} to issue "
