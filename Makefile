@@ -9,7 +9,7 @@ LAB ?=
 # for the rendered user-data; openssl the CLI the CA tests verify with.
 DEB_PACKAGES := build-essential cmake pkg-config libcli11-dev libyaml-cpp-dev libfmt-dev doctest-dev \
   libcurl4-openssl-dev libssl-dev libkainjow-mustache-dev nlohmann-json3-dev cloud-init openssl python3 \
-  time
+  time ccache
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
