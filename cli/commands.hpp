@@ -14,4 +14,7 @@ struct GlobalOptions {
 
 // Each subcommand's cli/<command>.cpp declares its add_<command>_command here.
 
+// `meshlab schema`: print the lab file's JSON Schema (cli/schema.cpp).
+void add_schema_command(CLI::App& app);
+
 } // namespace meshlab::cli
