@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Checks docs/lab.schema.json with an independent validator (python3-jsonschema, draft-07).
 
-Every lab in labs/ and every tests/data/labs/valid-*.yaml must pass; a set of small labs that
-each break one rule must fail, at the path of the broken value. Run by ctest as `schema`:
+Every lab in labs/, every tests/data/labs/valid-*.yaml and every YAML example of
+docs/lab-file.md must pass; a set of small labs that each break one rule must fail, at the
+path of the broken value. Run by ctest as `schema`:
 
     schema_check.py SOURCE_DIR
 """
@@ -210,6 +211,20 @@ def errors_of(validator, document):
     return found
 
 
+def doc_examples(markdown):
+    """(line number, text) of every ```yaml block."""
+    blocks, current, start = [], None, 0
+    for number, line in enumerate(markdown.splitlines(), 1):
+        if current is None and line.strip() == "```yaml":
+            current, start = [], number + 1
+        elif current is not None and line.strip() == "```":
+            blocks.append((start, "\n".join(current) + "\n"))
+            current = None
+        elif current is not None:
+            current.append(line)
+    return blocks
+
+
 def load_yaml(text, name):
     document = yaml.safe_load(text)
     if not isinstance(document, dict):
@@ -240,6 +255,23 @@ def main():
     for path in files:
         errors = errors_of(validator, load_yaml(path.read_text(), path))
         report(not errors, f"valid {path.relative_to(source)}", "; ".join(f"{p or '<top>'}: {m}" for p, m in errors))
+
+    # The YAML examples of docs/lab-file.md: each fragment, completed into a lab, must pass;
+    # a block that starts with "# invalid" must not.
+    doc = (source / "docs/lab-file.md").read_text()
+    examples = 0
+    for number, block in doc_examples(doc):
+        document = yaml.safe_load(block)
+        if document is None:
+            continue  # only comments (the yaml-language-server line)
+        examples += 1
+        errors = errors_of(validator, {**HEADER, "clusters": {"a": {"provider": "kind"}}, **document})
+        if block.startswith("# invalid"):
+            report(bool(errors), f"rejects the invalid example at docs/lab-file.md:{number}")
+        else:
+            report(not errors, f"accepts the example at docs/lab-file.md:{number}",
+                   "; ".join(f"{p or '<top>'}: {m}" for p, m in errors))
+    report(examples >= 13, "docs/lab-file.md has an example per section", f"{examples} examples")
 
     for what, body in VALID:
         errors = errors_of(validator, snippet(body, what))
