@@ -38,9 +38,12 @@ run: build
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
+# Prints figures (median/min/max against the targets of issue 2); not a test. Pass options
+# through BENCH_ARGS, e.g. make bench BENCH_ARGS='--runs 50 --keep'.
+BENCH_ARGS ?=
 bench: build
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target meshlab_bench
-	$(BUILD_DIR)/bench/run-benchmarks $(BUILD_DIR)
+	$(BUILD_DIR)/bench/run-benchmarks $(BUILD_DIR) $(BENCH_ARGS)
 
 # Rewrite the golden files from the current templates; review the diff like code.
 golden: build
