@@ -86,7 +86,8 @@ TEST_CASE("docs::lab_schema") {
       for (const auto& [key, child] : node->items()) {
         if (child.is_object()) stack.emplace_back(where + "/" + key, &child);
         if (child.is_array())
-          for (std::size_t i = 0; i < child.size(); ++i) stack.emplace_back(where + "/" + key + "/" + std::to_string(i), &child[i]);
+          for (std::size_t i = 0; i < child.size(); ++i)
+            stack.emplace_back(where + "/" + key + "/" + std::to_string(i), &child[i]);
       }
     }
     CHECK(objects > 20);
