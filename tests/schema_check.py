@@ -5,12 +5,17 @@ Every lab in labs/, every tests/data/labs/valid-*.yaml and every YAML example of
 docs/lab-file.md must pass; a set of small labs that each break one rule must fail, at the
 path of the broken value. Run by ctest as `schema`:
 
-    schema_check.py SOURCE_DIR
+    schema_check.py SOURCE_DIR [MESHLAB]
+
+With MESHLAB (the built binary), `meshlab validate` must accept the VALID snippets too, so
+the schema cannot demand what meshlab refuses.
 """
 
 import json
 import pathlib
+import subprocess
 import sys
+import tempfile
 import textwrap
 
 import jsonschema
@@ -21,33 +26,40 @@ HEADER = {"apiVersion": "meshlab.dev/v1alpha1", "kind": "Lab", "name": "snippet"
 
 # (what it shows, lab body after HEADER) — labs the schema must accept. They pin down the
 # forms that are easy to get wrong: every size spelling, each form of targets, wildcards.
+# Each is a sound lab as a whole too, so `meshlab validate` must accept it as well.
 VALID = [
     ("sizes multipass accepts", """
         clusters:
           a: {provider: multipass, memory: 1.5G, disk: 10GiB}
           b: {provider: multipass, memory: 512m, disk: 1073741824}
-          c: {provider: multipass, memory: "2048", disk: 20gb}
+          c: {provider: multipass, memory: "2048M", disk: 20gb}
         """),
     ("targets as all, a cell and a list", """
         cells: {c: {}}
-        clusters: {a: {provider: kind, cell: c}}
+        clusters:
+          a: {provider: kind, role: management, cell: c}
+          b: {provider: kind, cell: c}
         apps:
           one: {git: {repo: https://example.test/r, path: p}, targets: all}
           two: {git: {repo: git@example.test:r.git, path: p}, targets: {cell: c}}
-          three: {helm: {repo: oci://example.test/charts, chart: c, version: 1.0}, targets: [a]}
+          three: {helm: {repo: oci://example.test/charts, chart: c, version: 1.0}, targets: [a, b]}
         """),
     ("distribute with wildcards, namespace from a svc host", """
-        clusters: {a: {provider: kind}}
+        cells: {c: {}}
+        clusters:
+          a: {provider: kind, cell: c, locality: east/zone1}
+          b: {provider: kind, cell: c, locality: west/zone3}
         traffic:
           t:
             host: hello.sample.svc.cluster.local
             distribute:
               - {from: east/*, to: {east/zone1/*: 20, west: 80}}
+              - {from: "*", to: {east: 50, "west/*": 50}}
         """),
-    ("external cluster, single-network cell, byo root", """
+    ("external cluster, single-network cell, ecdsa CA, DNS entries", """
         cells: {c: {networkMode: single, network: shared}}
         clusters: {a: {provider: external, kubeconfig: ~/.kube/config, context: prod, cell: c}}
-        ca: {keyType: ecdsa, keySize: 384, rootCert: root.pem, rootKey: root-key.pem}
+        ca: {keyType: ecdsa, keySize: 384}
         dns: {a.demo.lab: 10.0.0.1, b.demo.lab: ingress}
         registries: {}
         """),
@@ -225,6 +237,13 @@ def doc_examples(markdown):
     return blocks
 
 
+def meshlab_validate(meshlab, document):
+    with tempfile.TemporaryDirectory(prefix="meshlab-schema-") as directory:
+        path = pathlib.Path(directory) / "lab.yaml"
+        path.write_text(yaml.safe_dump(document, sort_keys=False))
+        return subprocess.run([meshlab, "validate", "-f", str(path)], capture_output=True, text=True, timeout=60)
+
+
 def load_yaml(text, name):
     document = yaml.safe_load(text)
     if not isinstance(document, dict):
@@ -237,9 +256,10 @@ def snippet(body, what):
 
 
 def main():
-    if len(sys.argv) != 2:
-        raise SystemExit("usage: schema_check.py SOURCE_DIR")
+    if len(sys.argv) not in (2, 3):
+        raise SystemExit("usage: schema_check.py SOURCE_DIR [MESHLAB]")
     source = pathlib.Path(sys.argv[1])
+    meshlab = sys.argv[2] if len(sys.argv) == 3 else None
     schema = json.loads((source / "docs/lab.schema.json").read_text())
     jsonschema.Draft7Validator.check_schema(schema)
     validator = jsonschema.Draft7Validator(schema)
@@ -276,6 +296,9 @@ def main():
     for what, body in VALID:
         errors = errors_of(validator, snippet(body, what))
         report(not errors, f"accepts {what}", "; ".join(f"{p or '<top>'}: {m}" for p, m in errors))
+        if meshlab:
+            result = meshlab_validate(meshlab, snippet(body, what))
+            report(result.returncode == 0, f"meshlab validate accepts {what}", result.stderr.strip())
 
     for what, body, path, text in INVALID:
         errors = errors_of(validator, snippet(body, what))
