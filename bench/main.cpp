@@ -83,7 +83,7 @@ void print_table(const std::vector<Row>& rows) {
     const double judged = r.judged_by == JudgedBy::median ? r.figures.median : r.figures.max;
     const bool ok = judged < r.target;
     over += ok ? 0 : 1;
-    const auto cell = [&](double v) { return fmt::format("{:.1f} {}", v, r.unit); };
+    const auto cell = [&](double v) { return fmt::format("{:.2f} {}", v, r.unit); };
     fmt::print("{:<22} {:>5} {:>11} {:>11} {:>11} {:>10}  {} ({})\n", r.name, r.runs, cell(r.figures.median),
                cell(r.figures.min), cell(r.figures.max), fmt::format("< {:g} {}", r.target, r.unit),
                ok ? "ok" : "OVER", r.judged_by == JudgedBy::median ? "median" : "max");
