@@ -152,10 +152,9 @@ TEST_CASE("pki::ensure_ca") {
     pki::ensure_ca(ca, clusters, dir.path(), dir.path());
     for (const auto& cluster : clusters) {
       CAPTURE(cluster);
-      const auto run = test::run_tool({openssl->string(), "verify", "-x509_strict", "-CAfile",
-                                       (ca_dir / "root-cert.pem").string(), "-untrusted",
-                                       (ca_dir / cluster / "cert-chain.pem").string(),
-                                       (ca_dir / cluster / "ca-cert.pem").string()});
+      const auto run = test::run_tool(
+          {openssl->string(), "verify", "-x509_strict", "-CAfile", (ca_dir / "root-cert.pem").string(), "-untrusted",
+           (ca_dir / cluster / "cert-chain.pem").string(), (ca_dir / cluster / "ca-cert.pem").string()});
       CAPTURE(run.output);
       CHECK(run.exit_code == 0);
       CHECK(run.output.find(": OK") != std::string::npos);
@@ -163,10 +162,10 @@ TEST_CASE("pki::ensure_ca") {
     // The CLI reads the keys too (unencrypted PKCS#8) and agrees they belong to the certificates.
     for (const std::string name : {"root", "east/ca"}) {
       CAPTURE(name);
-      const auto key = test::run_tool({openssl->string(), "pkey", "-in", (ca_dir / (name + "-key.pem")).string(),
-                                       "-pubout"});
-      const auto cert = test::run_tool({openssl->string(), "x509", "-in", (ca_dir / (name + "-cert.pem")).string(),
-                                        "-noout", "-pubkey"});
+      const auto key =
+          test::run_tool({openssl->string(), "pkey", "-in", (ca_dir / (name + "-key.pem")).string(), "-pubout"});
+      const auto cert = test::run_tool(
+          {openssl->string(), "x509", "-in", (ca_dir / (name + "-cert.pem")).string(), "-noout", "-pubkey"});
       CHECK(key.exit_code == 0);
       CHECK(cert.exit_code == 0);
       CHECK(key.output == cert.output);
@@ -296,15 +295,16 @@ TEST_CASE("pki::ensure_ca refuses inconsistent material") {
   SUBCASE("a root key that does not belong to the root certificate") {
     fs::copy_file(other / "ca/root-key.pem", ca_dir / "root-key.pem", fs::copy_options::overwrite_existing);
     CHECK_THROWS_WITH_AS(run(), doctest::Contains("root-key.pem is not the key of the certificate in"), Error);
-    CHECK_THROWS_WITH_AS(run(), doctest::Contains(("remove " + ca_dir.string() + " to make a new root").c_str()), Error);
+    CHECK_THROWS_WITH_AS(run(), doctest::Contains(("remove " + ca_dir.string() + " to make a new root").c_str()),
+                         Error);
   }
 
   SUBCASE("a root certificate without its key") {
     fs::remove(ca_dir / "root-key.pem");
-    CHECK_THROWS_WITH_AS(run(), doctest::Contains(("root-cert.pem exists but " + (ca_dir / "root-key.pem").string() +
-                                                   " does not")
-                                                      .c_str()),
-                         Error);
+    CHECK_THROWS_WITH_AS(
+        run(),
+        doctest::Contains(("root-cert.pem exists but " + (ca_dir / "root-key.pem").string() + " does not").c_str()),
+        Error);
   }
 
   SUBCASE("intermediates without a root") {
@@ -317,10 +317,12 @@ TEST_CASE("pki::ensure_ca refuses inconsistent material") {
   SUBCASE("an intermediate issued by another root") {
     fs::remove_all(ca_dir / "east");
     fs::copy(other / "ca/east", ca_dir / "east");
-    CHECK_THROWS_WITH_AS(run(), doctest::Contains("east/ca-cert.pem (\"O=meshlab, CN=Intermediate CA, L=east\") was "
-                                                  "not issued by the lab's root"),
+    CHECK_THROWS_WITH_AS(run(),
+                         doctest::Contains("east/ca-cert.pem (\"O=meshlab, CN=Intermediate CA, L=east\") was "
+                                           "not issued by the lab's root"),
                          Error);
-    CHECK_THROWS_WITH_AS(run(), doctest::Contains(("remove " + (ca_dir / "east").string() + " to issue a new").c_str()), Error);
+    CHECK_THROWS_WITH_AS(run(), doctest::Contains(("remove " + (ca_dir / "east").string() + " to issue a new").c_str()),
+                         Error);
   }
 
   SUBCASE("an intermediate key that does not match its certificate") {
@@ -330,8 +332,9 @@ TEST_CASE("pki::ensure_ca refuses inconsistent material") {
 
   SUBCASE("a half-present cluster directory") {
     fs::remove(ca_dir / "east/ca-key.pem");
-    CHECK_THROWS_WITH_AS(run(), doctest::Contains("is incomplete: it has ca-cert.pem, root-cert.pem, cert-chain.pem "
-                                                  "but not ca-key.pem"),
+    CHECK_THROWS_WITH_AS(run(),
+                         doctest::Contains("is incomplete: it has ca-cert.pem, root-cert.pem, cert-chain.pem "
+                                           "but not ca-key.pem"),
                          Error);
   }
 

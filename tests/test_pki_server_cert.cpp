@@ -59,10 +59,10 @@ TEST_CASE("pki::issue_server_certificate") {
     const auto server = pki::issue_server_certificate(out.path(), "verd", {"echo.verd.demo.lab"});
     util::write_file_atomic(out / "tls/chain.pem", server.chain_pem);
     util::write_file_atomic(out / "tls/cert.pem", server.cert_pem);
-    const auto run = test::run_tool({openssl->string(), "verify", "-x509_strict", "-purpose", "sslserver",
-                                     "-verify_hostname", "echo.verd.demo.lab", "-CAfile",
-                                     (out / "ca/root-cert.pem").string(), "-untrusted", (out / "tls/chain.pem").string(),
-                                     (out / "tls/cert.pem").string()});
+    const auto run =
+        test::run_tool({openssl->string(), "verify", "-x509_strict", "-purpose", "sslserver", "-verify_hostname",
+                        "echo.verd.demo.lab", "-CAfile", (out / "ca/root-cert.pem").string(), "-untrusted",
+                        (out / "tls/chain.pem").string(), (out / "tls/cert.pem").string()});
     CAPTURE(run.output);
     CHECK(run.exit_code == 0);
   }

@@ -73,8 +73,7 @@ inline ToolRun run_tool(const std::vector<std::string>& argv) {
   ::close(fds[0]);
   if (rc != 0) return run;
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return run;
 }

@@ -75,8 +75,9 @@ TEST_CASE("pki::ensure_ca with the user's own root") {
     lab::Ca generated = test::small_ca();
     pki::ensure_ca(generated, {"east"}, out.path(), lab_dir.path());
     const auto before = test::snapshot(out.path());
-    CHECK_THROWS_WITH_AS(run(), doctest::Contains("holds another root (\"O=meshlab, CN=meshlab Root CA\") than "
-                                                  "ca.rootCert"),
+    CHECK_THROWS_WITH_AS(run(),
+                         doctest::Contains("holds another root (\"O=meshlab, CN=meshlab Root CA\") than "
+                                           "ca.rootCert"),
                          Error);
     CHECK(test::snapshot(out.path()) == before);
   }
@@ -94,6 +95,21 @@ TEST_CASE("pki::ensure_ca with the user's own root") {
     util::write_file_atomic(lab_dir / "pki/root.crt", pki::certificate_pem(cert.get()));
     util::write_file_atomic(lab_dir / "pki/root.key", pki::private_key_pem(key.get()), fs::perms(0600));
     CHECK_THROWS_WITH_AS(run(), doctest::Contains("\"CN=not a ca\" is not a CA certificate"), Error);
+  }
+
+  SUBCASE("a root whose pathlen 0 forbids intermediates") {
+    const UserRoot narrow = make_root(pki::Profile::intermediate);
+    util::write_file_atomic(lab_dir / "pki/root.crt", narrow.cert_pem);
+    util::write_file_atomic(lab_dir / "pki/root.key", narrow.key_pem, fs::perms(0600));
+    CHECK_THROWS_WITH_AS(run(), doctest::Contains("has pathlen 0, so it cannot sign the per-cluster intermediate"),
+                         Error);
+  }
+
+  SUBCASE("an absolute path") {
+    ca.root_cert_file = (lab_dir / "pki/root.crt").string();
+    ca.root_key_file = (lab_dir / "pki/root.key").string();
+    pki::ensure_ca(ca, {"east"}, out.path(), "/nonexistent");
+    CHECK(read(ca_dir / "root-cert.pem") == user.cert_pem);
   }
 
   SUBCASE("an expired root") {
@@ -117,8 +133,7 @@ TEST_CASE("pki::ensure_ca with the user's own root") {
     const pki::KeyPtr key = pki::parse_private_key(user.key_pem, "user key");
     const pki::BioPtr bio = pki::memory_bio();
     char password[] = "secret";
-    REQUIRE(PEM_write_bio_PKCS8PrivateKey(bio.get(), key.get(), EVP_aes_256_cbc(), password, 6, nullptr, nullptr) ==
-            1);
+    REQUIRE(PEM_write_bio_PKCS8PrivateKey(bio.get(), key.get(), EVP_aes_256_cbc(), password, 6, nullptr, nullptr) == 1);
     util::write_file_atomic(lab_dir / "pki/root.key", pki::bio_contents(bio.get()), fs::perms(0600));
     CHECK_THROWS_WITH_AS(run(), doctest::Contains("no unencrypted private key"), Error);
   }

@@ -117,9 +117,8 @@ Root generate_root(const lab::Ca& ca, const fs::path& ca_dir) {
   check_subject_field(ca.subject.organization, "organization", 64);
   Root root;
   root.key = generate_key(key_spec(ca.key_type, ca.key_size));
-  const CertificateSpec spec{.profile = Profile::root,
-                             .subject = {ca.subject.common_name, ca.subject.organization, ""},
-                             .days = ca.root_days};
+  const CertificateSpec spec{
+      .profile = Profile::root, .subject = {ca.subject.common_name, ca.subject.organization, ""}, .days = ca.root_days};
   root.cert = issue_certificate(spec, root.key.get(), nullptr, root.key.get());
   root.cert_pem = certificate_pem(root.cert.get());
   StagingDir staging(ca_dir);
@@ -215,20 +214,22 @@ CertPtr issue_intermediate(const lab::Ca& ca, const Root& root, const std::strin
 // Returns the intermediate certificate in `dir`; throws unless the four files there are a
 // consistent intermediate issued by `root`.
 CertPtr check_intermediate(const Root& root, const fs::path& root_cert_path, const std::string& cluster,
-                        const fs::path& dir) {
+                           const fs::path& dir) {
   const fs::path cert_path = dir / "ca-cert.pem";
   const fs::path key_path = dir / "ca-key.pem";
-  const std::string fix = fmt::format("remove {} to issue a new intermediate for {} (then re-create its cacerts secret)",
-                                      dir.string(), cluster);
+  const std::string fix = fmt::format(
+      "remove {} to issue a new intermediate for {} (then re-create its cacerts secret)", dir.string(), cluster);
   CertPtr cert = parse_certificate(util::read_file(cert_path), cert_path.string());
   const KeyPtr key = parse_private_key(util::read_file(key_path), key_path.string());
   if (!key_matches(key.get(), cert.get()))
-    throw Error(fmt::format("{} is not the key of the certificate in {}; {}", key_path.string(), cert_path.string(), fix));
+    throw Error(
+        fmt::format("{} is not the key of the certificate in {}; {}", key_path.string(), cert_path.string(), fix));
   if (!signed_by(cert.get(), root.cert.get()))
     throw Error(fmt::format("{} (\"{}\") was not issued by the lab's root in {} (\"{}\"); {}", cert_path.string(),
                             subject_text(cert.get()), root_cert_path.string(), subject_text(root.cert.get()), fix));
   if (!is_signing_ca(cert.get()))
-    throw Error(fmt::format("{}: \"{}\" is not a CA certificate; {}", cert_path.string(), subject_text(cert.get()), fix));
+    throw Error(
+        fmt::format("{}: \"{}\" is not a CA certificate; {}", cert_path.string(), subject_text(cert.get()), fix));
   if (expired(cert.get()))
     throw Error(fmt::format("{}: \"{}\" expired on {}; {}", cert_path.string(), subject_text(cert.get()),
                             not_after_text(cert.get()), fix));
@@ -241,8 +242,8 @@ CertPtr check_intermediate(const Root& root, const fs::path& root_cert_path, con
   const auto chain = parse_certificates(util::read_file(chain_path), chain_path.string());
   if (chain.size() != 2 || !same_certificate(chain[0].get(), cert.get()) ||
       !same_certificate(chain[1].get(), root.cert.get()))
-    throw Error(fmt::format("{} must hold ca-cert.pem then root-cert.pem, as Istio expects; {}", chain_path.string(),
-                            fix));
+    throw Error(
+        fmt::format("{} must hold ca-cert.pem then root-cert.pem, as Istio expects; {}", chain_path.string(), fix));
   return cert;
 }
 
@@ -286,7 +287,8 @@ std::vector<CaFile> ensure_ca(const lab::Ca& ca, const std::vector<std::string>&
   for (const auto& cluster : clusters) {
     ensure_intermediate(ca, root, ca_dir, cluster);
     const std::string dir = "ca/" + cluster + "/";
-    files.push_back({dir + "ca-cert.pem", cluster, "intermediate certificate (istiod signs workload certificates with it)"});
+    files.push_back(
+        {dir + "ca-cert.pem", cluster, "intermediate certificate (istiod signs workload certificates with it)"});
     files.push_back({dir + "ca-key.pem", cluster, "intermediate private key (istiod signs with it)"});
     files.push_back({dir + "root-cert.pem", cluster, "root certificate, for the cacerts secret"});
     files.push_back({dir + "cert-chain.pem", cluster, "intermediate then root, for the cacerts secret"});

@@ -17,8 +17,8 @@ KeySpec key_spec(std::string_view key_type, int key_size) {
   }
   if (key_type == "ecdsa") {
     if (key_size != 256 && key_size != 384)
-      throw Error(fmt::format("ca.keySize: {} is not a valid ECDSA key size; valid: 256 (P-256), 384 (P-384)",
-                              key_size));
+      throw Error(
+          fmt::format("ca.keySize: {} is not a valid ECDSA key size; valid: 256 (P-256), 384 (P-384)", key_size));
     return {KeyType::ecdsa, key_size};
   }
   throw Error(fmt::format("ca.keyType: unknown key type \"{}\"; valid: rsa, ecdsa", key_type));

@@ -15,10 +15,8 @@
 namespace meshlab::pki {
 
 // A deleter that calls OpenSSL's free function `F`.
-template <auto F>
-struct Free {
-  template <typename T>
-  void operator()(T* p) const { F(p); }
+template <auto F> struct Free {
+  template <typename T> void operator()(T* p) const { F(p); }
 };
 
 using BioPtr = std::unique_ptr<BIO, Free<BIO_free_all>>;

@@ -41,12 +41,15 @@ bool critical(X509* cert, int nid) {
 std::vector<std::string> key_usage_names(X509* cert) {
   const uint32_t usage = X509_get_key_usage(cert);
   if (usage == UINT32_MAX) return {}; // no keyUsage extension
-  static constexpr std::pair<uint32_t, const char*> k_names[] = {
-      {KU_DIGITAL_SIGNATURE, "digitalSignature"}, {KU_NON_REPUDIATION, "nonRepudiation"},
-      {KU_KEY_ENCIPHERMENT, "keyEncipherment"},   {KU_DATA_ENCIPHERMENT, "dataEncipherment"},
-      {KU_KEY_AGREEMENT, "keyAgreement"},         {KU_KEY_CERT_SIGN, "keyCertSign"},
-      {KU_CRL_SIGN, "cRLSign"},                   {KU_ENCIPHER_ONLY, "encipherOnly"},
-      {KU_DECIPHER_ONLY, "decipherOnly"}};
+  static constexpr std::pair<uint32_t, const char*> k_names[] = {{KU_DIGITAL_SIGNATURE, "digitalSignature"},
+                                                                 {KU_NON_REPUDIATION, "nonRepudiation"},
+                                                                 {KU_KEY_ENCIPHERMENT, "keyEncipherment"},
+                                                                 {KU_DATA_ENCIPHERMENT, "dataEncipherment"},
+                                                                 {KU_KEY_AGREEMENT, "keyAgreement"},
+                                                                 {KU_KEY_CERT_SIGN, "keyCertSign"},
+                                                                 {KU_CRL_SIGN, "cRLSign"},
+                                                                 {KU_ENCIPHER_ONLY, "encipherOnly"},
+                                                                 {KU_DECIPHER_ONLY, "decipherOnly"}};
   std::vector<std::string> names;
   for (const auto& [bit, name] : k_names)
     if ((usage & bit) != 0) names.emplace_back(name);

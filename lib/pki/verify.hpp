@@ -26,22 +26,22 @@ ChainCheck verify_chain(std::string_view chain_pem, std::string_view root_pem, s
 
 // What one certificate says, as plain values.
 struct CertificateInfo {
-  std::string subject;                 // "O=meshlab, CN=meshlab Root CA"
+  std::string subject; // "O=meshlab, CN=meshlab Root CA"
   std::string issuer;
-  std::string serial_hex;              // uppercase hex
+  std::string serial_hex; // uppercase hex
   bool self_signed = false;
-  bool is_ca = false;                  // basicConstraints CA:TRUE
+  bool is_ca = false; // basicConstraints CA:TRUE
   bool basic_constraints_critical = false;
-  int path_length = -1;                // -1: no limit
-  std::vector<std::string> key_usage;  // as OpenSSL configs spell them: "digitalSignature", "keyCertSign", "cRLSign"
+  int path_length = -1;               // -1: no limit
+  std::vector<std::string> key_usage; // as OpenSSL configs spell them: "digitalSignature", "keyCertSign", "cRLSign"
   bool key_usage_critical = false;
   std::vector<std::string> extended_key_usage; // short names: "serverAuth"
-  std::vector<std::string> dns_names;  // subjectAltName DNS entries
-  std::string subject_key_id;          // hex, empty when absent
-  std::string authority_key_id;        // hex, empty when absent
+  std::vector<std::string> dns_names;          // subjectAltName DNS entries
+  std::string subject_key_id;                  // hex, empty when absent
+  std::string authority_key_id;                // hex, empty when absent
   std::chrono::system_clock::time_point not_before;
   std::chrono::system_clock::time_point not_after;
-  std::string key_type;                // "RSA" or "EC"
+  std::string key_type; // "RSA" or "EC"
   int key_bits = 0;
 };
 
