@@ -210,6 +210,7 @@ void feed(Fd& fd, const std::string& input, std::size_t& offset) {
 }
 
 int exit_code_of(int status) {
+  if (status == -1) return -1;
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return -1;
@@ -282,7 +283,12 @@ Completed PosixRunner::run(const Command& cmd) {
     const bool pipes_open = out.read || err.read;
     if (!pipes_open) {
       // Reap only now: until then the group id cannot be reused, so kill(-pid) is safe.
-      if (wait_for(pid, status, phase == Phase::killed ? 0 : WNOHANG) == pid) break;
+      const pid_t reaped = wait_for(pid, status, phase == Phase::killed ? 0 : WNOHANG);
+      if (reaped == pid) break;
+      if (reaped < 0) { // ECHILD: someone else reaped it (SIGCHLD ignored); the status is lost
+        status = -1;
+        break;
+      }
     }
 
     std::vector<pollfd> fds;

@@ -15,6 +15,7 @@ namespace meshlab::plan {
 
 class Plan {
 public:
+  Plan() = default; // empty; PlanBuilder::build makes the real ones
   // In dependency order: every step comes after its needs, and otherwise in the order the
   // steps were added.
   const std::vector<Step>& steps() const { return m_steps; }
