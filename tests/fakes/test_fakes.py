@@ -17,6 +17,7 @@ import time
 import unittest
 
 HERE = os.path.dirname(os.path.realpath(__file__))
+sys.dont_write_bytecode = True  # nothing may write into the source tree
 sys.path.insert(0, HERE)
 
 import yaml  # noqa: E402  (python3-yaml, like the fakes)

@@ -469,6 +469,25 @@ HANDLERS = {
 
 # ---------------------------------------------------------------- running argv and scripts
 
+def wants_stdin(argv):
+    """Whether a command reads its stdin (the fakes read stdin only then, so an idle inherited
+    stdin never blocks them): tee, cp/install from /dev/stdin, cat without files, a shell fed
+    a script on stdin, `cat >` in a script, or a `-` argument."""
+    words = list(argv)
+    while words and words[0] in ("sudo", "env") or (words and "=" in words[0] and not words[0].startswith("-")):
+        words.pop(0)
+        while words and words[0].startswith("-"):
+            words.pop(0)
+    if not words:
+        return False
+    prog = posixpath.basename(words[0])
+    text = " ".join(words)
+    if prog in ("sh", "bash", "dash") and not any(w.startswith("-") and "c" in w for w in words[1:2]):
+        return True
+    if prog == "cat" and not [w for w in words[1:] if not w.startswith("-")]:
+        return True
+    return prog == "tee" or "/dev/stdin" in text or "cat >" in text or "tee " in text or "-" in words[1:]
+
 def run_argv(ctx, argv, stdin):
     """Run one command (after `--` in multipass exec). Returns (code, out bytes, err bytes)."""
     argv = list(argv)
@@ -494,7 +513,7 @@ def run_argv(ctx, argv, stdin):
         prog = posixpath.basename(argv[0])
         if prog in ("sh", "bash", "dash") and len(argv) >= 3 and argv[1] in ("-c", "-ec", "-xc", "-euc", "-eu"):
             return run_script(ctx, argv[2], stdin)
-        if prog in ("sh", "bash") and len(argv) == 1:
+        if prog in ("sh", "bash", "dash") and all(a.startswith("-") for a in argv[1:]):
             return run_script(ctx, stdin.decode("utf-8", "replace"), b"")
         handler = HANDLERS.get(prog)
         if handler is None:
