@@ -846,6 +846,25 @@ class TestFaultsAndLatency(FakeTestCase):
         self.assertEqual(lst["slower"], "Starting")
 
 
+class TestFakectl(FakeTestCase):
+    def test_world_is_empty_after_teardown(self):
+        self.kind_cluster("east")
+        self.ok("multipass", "launch", "--name", "vm")
+        self.ok("docker", "run", "-d", "--name", "cache", "-v", "cache:/var/lib/registry", "registry:2")
+        world = json.loads(self.ok("fakectl", "world").stdout)
+        self.assertEqual(world["kind_clusters"], ["east"])
+        self.assertEqual(world["api_clusters"], ["kind/east"])
+        self.assertEqual(world["multipass_instances"], {"vm": "Running"})
+        self.ok("kind", "delete", "cluster", "--name", "east")
+        self.ok("multipass", "delete", "--purge", "vm")
+        self.ok("docker", "rm", "-f", "cache")
+        self.ok("docker", "volume", "rm", "cache")
+        world = json.loads(self.ok("fakectl", "world").stdout)
+        self.assertEqual(world, {"multipass_instances": {}, "kind_clusters": [], "containers": {}, "networks": ["kind"],
+                                 "volumes": [], "api_clusters": [], "helm_releases": []})
+        self.assertEqual(json.loads(self.ok("fakectl", "state", "counters").stdout)["ips"].get("vm"), {})
+
+
 class TestAddresses(FakeTestCase):
     def test_every_address_is_loopback(self):
         self.k3s_vm("kube-01")
