@@ -382,7 +382,7 @@ def ps_row(d, c, no_trunc=False):
     command = " ".join((c.get("entrypoint") or []) + (c.get("cmd") or [])) or "/entrypoint.sh"
     labels = ",".join(f"{k}={v}" for k, v in sorted(c["labels"].items()))
     return {
-        "Command": json.dumps(command if no_trunc else (command[:19] + "…" if len(command) > 20 else command)),
+        "Command": json.dumps(command if no_trunc else (command[:19] + "…" if len(command) > 20 else command), ensure_ascii=False),
         "CreatedAt": time.strftime("%Y-%m-%d %H:%M:%S %z %Z", time.localtime(c["created"])),
         "ID": c["id"] if no_trunc else c["id"][:12],
         "Image": c["image"],
