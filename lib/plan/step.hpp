@@ -44,6 +44,10 @@ struct Step {
   std::string inputs_hash;
   // Does the work; throws to fail (meshlab::Error with a complete message).
   std::function<void(StepContext&)> run;
+  // A cheap check that the world still matches what the step did (instance running,
+  // cluster listed, secret present), run through a read-only runner before a resumed run
+  // skips the step; false or a throw re-runs it. Unset: the journal's word is enough.
+  std::function<bool(exec::Runner&)> verify;
 };
 
 } // namespace meshlab::plan
