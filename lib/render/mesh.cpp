@@ -57,7 +57,7 @@ std::pair<std::string, std::string> injection_label(const lab::Lab& lab) {
 
 const std::string& path_component(const std::string& name, std::string_view what) {
   const bool bad = name.empty() || name == "." || name == ".." ||
-                   name.find_first_of(std::string_view("/\\\0", 3)) != std::string::npos;
+                   name.find_first_of(std::string_view("/\0", 2)) != std::string::npos;
   if (bad)
     throw Error(fmt::format("{}: {} cannot name a file; use a DNS label (lower-case letters, digits, '-')", what,
                             yaml_quote(name)));

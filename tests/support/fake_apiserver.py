@@ -12,6 +12,7 @@ Prints "PORT <n>" on stdout once listening; exits when stdin reaches EOF (the te
 closes it, or dies), so it never outlives the test that started it.
 """
 import json
+import os
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -123,7 +124,7 @@ def main():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"PORT {server.server_address[1]}", flush=True)
     sys.stdin.read()  # until EOF
-    server.shutdown()
+    os._exit(0)  # at once: nothing to flush, and shutdown() would wait for the poll loop
 
 
 if __name__ == "__main__":
