@@ -1,0 +1,422 @@
+#include "lab/load.hpp"
+
+#include "lab/defaults.hpp"
+#include "lab/load_sections.hpp"
+#include "lab/syntax.hpp"
+#include "lab/validate.hpp"
+#include "lab/yaml_reader.hpp"
+#include "render/embedded_templates.hpp"
+#include "util/files.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <climits>
+
+namespace meshlab::lab {
+
+namespace {
+
+using detail::Field;
+using detail::MapReader;
+using detail::Reader;
+
+constexpr std::string_view k_api_version = "meshlab.dev/v1alpha1";
+constexpr std::string_view k_builtin_lab = "multi-primary.yaml";
+
+const std::vector<std::string> k_providers{"external", "kind", "multipass"};
+
+Provider to_provider(const std::string& name) {
+  if (name == "kind") return Provider::kind;
+  if (name == "external") return Provider::external;
+  return Provider::multipass;
+}
+
+// Reads one lab file's top level and the sections that describe machines and
+// infrastructure; apps and traffic live in load_apps.cpp.
+class LabLoader {
+public:
+  LabLoader(Reader& reader, Lab& lab) : m_reader(reader), m_lab(lab) {}
+
+  void read(const YAML::Node& root) {
+    MapReader top(m_reader, root, "", m_reader.position(root, Position{m_reader.file(), 1, 1}),
+                  {"apiVersion", "kind", "name", "prefix", "domain", "stateDir", "addressPools", "defaults", "cells",
+                   "clusters", "vms", "ca", "registries", "istio", "argocd", "apps", "traffic", "dns"},
+                  "the lab");
+    top.require({"apiVersion", "kind", "name", "clusters"});
+    read_header(top);
+    if (auto v = top.string("prefix")) m_lab.prefix = *v;
+    if (auto v = top.string("domain")) m_lab.domain = *v;
+    if (auto v = top.string("stateDir")) m_lab.state_dir = *v;
+    if (const Field* f = top.get("addressPools")) read_pools(*f);
+    if (const Field* f = top.get("defaults")) read_defaults(*f);
+    if (const Field* f = top.get("cells")) read_cells(*f);
+    if (const Field* f = top.get("clusters")) read_clusters(*f);
+    if (const Field* f = top.get("vms")) read_vms(*f);
+    if (const Field* f = top.get("ca")) read_ca(*f);
+    if (const Field* f = top.get("registries")) read_registries(*f);
+    if (const Field* f = top.get("istio")) read_istio(*f);
+    if (const Field* f = top.get("argocd")) read_argocd(*f);
+    if (const Field* f = top.get("apps")) detail::read_apps(m_reader, *f, m_lab);
+    if (const Field* f = top.get("traffic")) detail::read_traffic(m_reader, *f, m_lab);
+    if (const Field* f = top.get("dns")) read_dns(*f);
+    top.finish();
+  }
+
+  const LabDefaults& defaults() const { return m_defaults; }
+
+private:
+  void read_header(MapReader& top) {
+    if (const Field* f = top.get("apiVersion")) {
+      if (auto v = detail::read_string(m_reader, *f)) {
+        m_lab.api_version = *v;
+        if (*v != k_api_version)
+          m_reader.error(f->at, fmt::format("apiVersion: unsupported version \"{}\"; this meshlab reads {}", *v,
+                                            k_api_version),
+                         fmt::format("write apiVersion: {}", k_api_version));
+      }
+    }
+    if (const Field* f = top.get("kind")) {
+      if (auto v = detail::read_string(m_reader, *f); v && *v != "Lab")
+        m_reader.error(f->at, fmt::format("kind: \"{}\" is not a lab file kind; expected \"Lab\"", *v),
+                       "write kind: Lab");
+    }
+    if (auto v = top.string("name")) m_lab.name = *v;
+  }
+
+  void read_pools(const Field& field) {
+    MapReader m(m_reader, field.value, field.path, field.at, {"pods", "podPrefix", "services", "servicePrefix"},
+                "addressPools");
+    if (auto v = m.string("pods")) m_lab.pod_pool = *v;
+    if (auto v = m.integer("podPrefix")) m_lab.pod_prefix = *v;
+    if (auto v = m.string("services")) m_lab.service_pool = *v;
+    if (auto v = m.integer("servicePrefix")) m_lab.service_prefix = *v;
+    m.finish();
+  }
+
+  // Reads a size and checks it right here: the defaults are not kept in the model, so
+  // the validator cannot point at them later.
+  std::optional<std::string> read_default_size(MapReader& m, std::string_view key, std::uint64_t minimum,
+                                               std::string_view minimum_text) {
+    const Field* f = m.get(key);
+    if (!f) return std::nullopt;
+    auto v = detail::read_string(m_reader, *f);
+    if (!v) return std::nullopt;
+    if (auto problem = size_problem(*v, minimum, minimum_text); !problem.empty()) {
+      m_reader.error(f->at, f->path + ": " + problem, std::string(k_size_hint));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<int> read_default_cpus(MapReader& m) {
+    const Field* f = m.get("cpus");
+    if (!f) return std::nullopt;
+    auto v = detail::read_integer(m_reader, *f);
+    if (v && *v < 1) {
+      m_reader.error(f->at, fmt::format("{}: {} CPUs is too few", f->path, *v), "write a whole number of at least 1");
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  void read_defaults(const Field& field) {
+    MapReader m(m_reader, field.value, field.path, field.at, {"cluster", "vm"}, "defaults");
+    if (const Field* f = m.get("cluster")) {
+      MapReader c(m_reader, f->value, f->path, f->at, {"cpus", "memory", "disk", "image", "k3sVersion", "kindImage"},
+                  "defaults.cluster");
+      m_defaults.cluster.cpus = read_default_cpus(c);
+      m_defaults.cluster.memory = read_default_size(c, "memory", k_min_memory, "128M");
+      m_defaults.cluster.disk = read_default_size(c, "disk", k_min_disk, "512M");
+      m_defaults.cluster.image = c.string("image");
+      m_defaults.k3s_version = c.string("k3sVersion");
+      m_defaults.kind_image = c.string("kindImage");
+      c.finish();
+    }
+    if (const Field* f = m.get("vm")) {
+      MapReader v(m_reader, f->value, f->path, f->at, {"cpus", "memory", "disk", "image"}, "defaults.vm");
+      m_defaults.vm.cpus = read_default_cpus(v);
+      m_defaults.vm.memory = read_default_size(v, "memory", k_min_memory, "128M");
+      m_defaults.vm.disk = read_default_size(v, "disk", k_min_disk, "512M");
+      m_defaults.vm.image = v.string("image");
+      v.finish();
+    }
+    m.finish();
+  }
+
+  void read_cells(const Field& field) {
+    MapReader cells(m_reader, field.value, field.path, field.at);
+    for (const auto& entry : cells.fields()) {
+      Cell cell;
+      cell.name = entry.key;
+      MapReader m(m_reader, entry.value, entry.path, entry.key_at,
+                  {"meshID", "clusterDomain", "trustDomain", "networkMode", "network"}, "a cell");
+      if (auto v = m.string("meshID")) cell.mesh_id = *v;
+      if (auto v = m.string("clusterDomain")) cell.cluster_domain = *v;
+      if (auto v = m.string("trustDomain")) cell.trust_domain = *v;
+      if (auto v = m.choice("networkMode", {"multi", "single"}, "network mode"))
+        cell.network_mode = *v == "single" ? NetworkMode::single : NetworkMode::multi;
+      if (auto v = m.string("network")) cell.network = *v;
+      m.finish();
+      m_lab.cells.push_back(std::move(cell));
+    }
+  }
+
+  // Resources of a cluster or VM written on the entry itself; defaults come later.
+  void read_resources(MapReader& m, Resources& resources, std::string& image) {
+    if (auto v = m.integer("cpus")) resources.cpus = *v;
+    if (auto v = m.string("memory")) resources.memory = *v;
+    if (auto v = m.string("disk")) resources.disk = *v;
+    if (auto v = m.string("image")) image = *v;
+  }
+
+  void read_clusters(const Field& field) {
+    MapReader clusters(m_reader, field.value, field.path, field.at);
+    for (const auto& entry : clusters.fields()) {
+      Cluster cluster;
+      cluster.name = entry.key;
+      MapReader m(m_reader, entry.value, entry.path, entry.key_at,
+                  {"provider", "role", "cell", "locality", "network", "podCIDR", "serviceCIDR", "domain", "cpus",
+                   "memory", "disk", "image", "k3sVersion", "nodes", "kindImage", "kubeconfig", "context"},
+                  "a cluster");
+      m.require({"provider"});
+      if (auto v = m.choice("provider", k_providers, "provider")) cluster.provider = to_provider(*v);
+      if (auto v = m.choice("role", {"management", "workload"}, "role"))
+        cluster.role = *v == "management" ? ClusterRole::management : ClusterRole::workload;
+      if (auto v = m.string("cell")) cluster.cell = *v;
+      if (const Field* f = m.get("locality"))
+        if (auto l = detail::read_locality(m_reader, *f)) cluster.locality = *l;
+      if (auto v = m.string("network")) cluster.network = *v;
+      if (auto v = m.string("podCIDR")) cluster.pod_cidr = *v;
+      if (auto v = m.string("serviceCIDR")) cluster.service_cidr = *v;
+      if (auto v = m.string("domain")) cluster.domain = *v;
+      read_resources(m, cluster.resources, cluster.image);
+      if (auto v = m.string("k3sVersion")) cluster.k3s_version = *v;
+      if (const Field* f = m.get("nodes")) read_nodes(*f, cluster);
+      if (auto v = m.string("kindImage")) cluster.kind_image = *v;
+      if (auto v = m.string("kubeconfig")) cluster.kubeconfig = *v;
+      if (auto v = m.string("context")) cluster.context = *v;
+      m.finish();
+      m_lab.clusters.push_back(std::move(cluster));
+    }
+  }
+
+  void read_nodes(const Field& field, Cluster& cluster) {
+    auto items = detail::read_list(m_reader, field);
+    if (!items) return;
+    for (const auto& item : *items) {
+      KindNode node;
+      MapReader m(m_reader, item.value, item.path, item.at, {"role", "locality"}, "a node");
+      if (auto v = m.choice("role", {"control-plane", "worker"}, "node role")) node.role = *v;
+      if (const Field* f = m.get("locality"))
+        if (auto l = detail::read_locality(m_reader, *f)) node.locality = *l;
+      m.finish();
+      cluster.nodes.push_back(std::move(node));
+    }
+  }
+
+  void read_vms(const Field& field) {
+    MapReader vms(m_reader, field.value, field.path, field.at);
+    for (const auto& entry : vms.fields()) {
+      Vm vm;
+      vm.name = entry.key;
+      MapReader m(m_reader, entry.value, entry.path, entry.key_at,
+                  {"provider", "cluster", "namespace", "serviceAccount", "network", "locality", "cpus", "memory",
+                   "disk", "image", "services", "packages"},
+                  "a VM");
+      m.require({"cluster"});
+      if (auto v = m.choice("provider", k_providers, "provider")) vm.provider = to_provider(*v);
+      if (auto v = m.string("cluster")) vm.cluster = *v;
+      if (auto v = m.string("namespace")) vm.namespace_ = *v;
+      if (auto v = m.string("serviceAccount")) vm.service_account = *v;
+      if (auto v = m.string("network")) vm.network = *v;
+      if (const Field* f = m.get("locality"))
+        if (auto l = detail::read_locality(m_reader, *f)) vm.locality = *l;
+      read_resources(m, vm.resources, vm.image);
+      if (const Field* f = m.get("services")) read_services(*f, vm);
+      if (auto v = m.strings("packages")) vm.packages = *v;
+      m.finish();
+      m_lab.vms.push_back(std::move(vm));
+    }
+  }
+
+  void read_services(const Field& field, Vm& vm) {
+    auto items = detail::read_list(m_reader, field);
+    if (!items) return;
+    for (const auto& item : *items) {
+      VmService service;
+      MapReader m(m_reader, item.value, item.path, item.at, {"name", "port"}, "a service");
+      m.require({"name"});
+      if (auto v = m.string("name")) service.name = *v;
+      if (auto v = m.integer("port")) service.port = *v;
+      m.finish();
+      vm.services.push_back(std::move(service));
+    }
+  }
+
+  void read_ca(const Field& field) {
+    MapReader m(m_reader, field.value, field.path, field.at,
+                {"subject", "keyType", "keySize", "rootDays", "intermediateDays", "rootCert", "rootKey"}, "ca");
+    Ca& ca = m_lab.ca;
+    if (const Field* f = m.get("subject")) {
+      MapReader s(m_reader, f->value, f->path, f->at, {"commonName", "organization"}, "ca.subject");
+      if (auto v = s.string("commonName")) ca.subject.common_name = *v;
+      if (auto v = s.string("organization")) ca.subject.organization = *v;
+      s.finish();
+    }
+    if (auto v = m.choice("keyType", {"ecdsa", "rsa"}, "key type")) ca.key_type = *v;
+    if (auto v = m.integer("keySize")) ca.key_size = *v;
+    if (auto v = m.integer("rootDays")) ca.root_days = *v;
+    if (auto v = m.integer("intermediateDays")) ca.intermediate_days = *v;
+    if (auto v = m.string("rootCert")) ca.root_cert_file = *v;
+    if (auto v = m.string("rootKey")) ca.root_key_file = *v;
+    m.finish();
+  }
+
+  void read_registries(const Field& field) {
+    MapReader registries(m_reader, field.value, field.path, field.at);
+    for (const auto& entry : registries.fields()) {
+      Registry registry;
+      registry.name = entry.key;
+      MapReader m(m_reader, entry.value, entry.path, entry.key_at, {"url", "port"}, "a registry");
+      m.require({"port"});
+      if (auto v = m.string("url")) registry.upstream = *v;
+      if (auto v = m.integer("port")) registry.port = *v;
+      m.finish();
+      m_lab.registries.push_back(std::move(registry));
+    }
+  }
+
+  void read_istio(const Field& field) {
+    MapReader m(m_reader, field.value, field.path, field.at, {"version", "revision", "chartRepo", "components"},
+                "istio");
+    Istio& istio = m_lab.istio;
+    if (auto v = m.string("version")) istio.version = *v;
+    if (auto v = m.string("revision")) istio.revision = *v;
+    if (auto v = m.string("chartRepo")) istio.chart_repo = *v;
+    if (auto v = m.strings("components")) istio.components = *v;
+    m.finish();
+  }
+
+  void read_argocd(const Field& field) {
+    MapReader m(m_reader, field.value, field.path, field.at, {"version", "manifest", "cluster"}, "argocd");
+    if (auto v = m.string("version")) m_lab.argocd.version = *v;
+    if (auto v = m.string("manifest")) m_lab.argocd.manifest = *v;
+    if (auto v = m.string("cluster")) m_lab.argocd.cluster = *v;
+    m.finish();
+  }
+
+  void read_dns(const Field& field) {
+    MapReader dns(m_reader, field.value, field.path, field.at);
+    for (const auto& entry : dns.fields()) {
+      DnsEntry e;
+      e.host = entry.key;
+      if (auto v = detail::read_string(m_reader, entry)) e.address = *v;
+      m_lab.dns.push_back(std::move(e));
+    }
+  }
+
+  Reader& m_reader;
+  Lab& m_lab;
+  LabDefaults m_defaults;
+};
+
+// Unknown positions sort last; the sort is stable so equal positions keep their order.
+void sort_by_position(std::vector<Diagnostic>& diagnostics) {
+  std::stable_sort(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    const auto key = [](const Diagnostic& d) {
+      return std::pair{d.line > 0 ? d.line : INT_MAX, d.column};
+    };
+    return key(a) < key(b);
+  });
+}
+
+std::optional<std::filesystem::path> directory_of(const std::string& file) {
+  if (file.empty() || file.front() == '<') return std::nullopt; // built-in or in-memory
+  return std::filesystem::path(file).parent_path();
+}
+
+std::string builtin_name() { return "<built-in>/" + std::string(k_builtin_lab); }
+
+} // namespace
+
+namespace detail {
+
+std::optional<Locality> read_locality(Reader& reader, const Field& field) {
+  auto text = read_string(reader, field);
+  if (!text) return std::nullopt;
+  auto parsed = parse_locality(*text);
+  if (!parsed.locality)
+    reader.error(field.at, fmt::format("{}: locality \"{}\" {}", field.path, *text, parsed.problem),
+                 "write region[/zone[/subzone]], e.g. milky-way/solar-system/kube-01; each part letters, digits, "
+                 "'-', '_' or '.', starting and ending with a letter or digit");
+  return parsed.locality;
+}
+
+} // namespace detail
+
+LoadResult load_string(std::string_view text, const std::string& file) {
+  LoadResult result;
+  result.lab.source_file = file;
+  Reader reader(file, result.lab.positions, result.diagnostics);
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(std::string(text));
+  } catch (const YAML::Exception& e) {
+    const int line = e.mark.line >= 0 ? e.mark.line + 1 : 0;
+    const int column = e.mark.column >= 0 ? e.mark.column + 1 : 0;
+    reader.error(Position{file, line, column}, "not valid YAML: " + e.msg,
+                 "check the indentation, and quote values that contain ': ', '#', '{' or '['");
+    return result;
+  }
+  if (documents.empty() || documents.front().IsNull()) {
+    reader.error(Position{file, 1, 1}, "the lab file is empty",
+                 "start from an example in labs/: apiVersion, kind, name and clusters are required");
+    return result;
+  }
+  if (documents.size() > 1) {
+    const Position second = reader.position(documents[1], Position{file, 0, 0});
+    reader.error(second, fmt::format("the lab file holds {} YAML documents; expected one", documents.size()),
+                 "remove the \"---\" separator and everything after it, or put each lab in its own file");
+  }
+  const YAML::Node& root = documents.front();
+  if (!root.IsMap()) {
+    reader.error(reader.position(root, Position{file, 1, 1}),
+                 "expected a mapping at the top level, got " + detail::describe(root),
+                 "a lab file is a mapping with apiVersion, kind, name and clusters");
+    return result;
+  }
+  LabLoader loader(reader, result.lab);
+  loader.read(root);
+  resolve_defaults(result.lab, loader.defaults(), directory_of(file), result.diagnostics);
+  sort_by_position(result.diagnostics);
+  return result;
+}
+
+LoadResult load_file(const std::string& path) { return load_string(util::read_file(path), path); }
+
+Lab load_valid_lab(const std::string& path) {
+  LoadResult result;
+  if (path.empty()) {
+    const auto& labs = render::embedded_labs();
+    const auto it = labs.find(k_builtin_lab);
+    if (it == labs.end()) throw Error("the built-in lab " + std::string(k_builtin_lab) + " is missing from this build");
+    result = load_string(it->second, builtin_name());
+  } else {
+    result = load_file(path);
+  }
+  // A file that is not a YAML mapping has no lab to check; everything else is checked
+  // as a whole, so one run reports every problem.
+  if (!result.lab.positions.empty()) {
+    auto semantic = validate(result.lab);
+    result.diagnostics.insert(result.diagnostics.end(), semantic.begin(), semantic.end());
+  }
+  if (!result.diagnostics.empty()) {
+    sort_by_position(result.diagnostics);
+    throw LabError(std::move(result.diagnostics));
+  }
+  return std::move(result.lab);
+}
+
+} // namespace meshlab::lab
