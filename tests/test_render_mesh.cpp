@@ -1,5 +1,7 @@
 #include "render/mesh.hpp"
 
+#include "lab/load.hpp"
+
 #include "support/mesh_artifacts.hpp"
 #include "support/mesh_labs.hpp"
 #include "util/error.hpp"
@@ -159,10 +161,47 @@ TEST_CASE("render::render_mesh") {
     CHECK_THROWS_WITH_AS(render_mesh_of(lab), doctest::Contains("vms.virt-01"), Error);
   }
 
+  SUBCASE("hostile cluster and cell names stay data everywhere they appear") {
+    auto lab = ci_smoke_lab();
+    const std::string hostile = "o\"ne: x # [y]\n- {z}";
+    lab.clusters[0].name = hostile;
+    lab.cells[0].clusters[0] = hostile;
+    lab.argocd.cluster = hostile;
+    const auto artifacts = render_mesh_of(lab);
+    const auto istiod = load_artifact(artifacts, "clusters/" + hostile + "/helm/istiod.yaml");
+    CHECK(istiod["global"]["multiCluster"]["clusterName"].as<std::string>() == hostile);
+    const auto app = load_artifact(artifacts, "argocd/applications/" + hostile + "-istiod.yaml");
+    CHECK(app["metadata"]["name"].as<std::string>() == hostile + "-istiod");
+    CHECK(app["metadata"]["labels"]["meshlab.dev/cluster"].as<std::string>() == hostile);
+    CHECK(app["spec"]["destination"]["name"].as<std::string>() == "ci-smoke-" + hostile);
+  }
+
   SUBCASE("a cluster in an undeclared cell is an error naming it") {
     auto lab = ci_smoke_lab();
     lab.cells.clear();
     CHECK_THROWS_WITH_AS(render_mesh_of(lab), doctest::Contains("clusters.one.cell: \"smoke\" is not declared"),
                          Error);
+  }
+}
+
+TEST_CASE("render::render_mesh on labs/") {
+  // The labs as the loader resolves them render exactly like the hand-built mirrors the
+  // other mesh tests use, so those tests speak for the shipped labs.
+  const std::vector<std::pair<std::string, lab::Lab>> labs{{"multi-primary", multi_primary_lab()},
+                                                           {"stamps", stamps_lab()},
+                                                           {"kind-locality", kind_locality_lab()},
+                                                           {"ci-smoke", ci_smoke_lab()}};
+  for (const auto& [name, mirror] : labs) {
+    CAPTURE(name);
+    const auto loaded = lab::load_valid_lab(MESHLAB_SOURCE_DIR "/labs/" + name + ".yaml");
+    const auto artifacts = render_mesh_of(loaded);
+    const auto expected = render_mesh_of(mirror);
+    CHECK(paths_of(artifacts) == paths_of(expected));
+    for (std::size_t i = 0; i < std::min(artifacts.size(), expected.size()); ++i) {
+      CAPTURE(artifacts[i].path);
+      CHECK(artifacts[i].content == expected[i].content);
+      CHECK(artifacts[i].kind == expected[i].kind);
+      CHECK(artifacts[i].cluster == expected[i].cluster);
+    }
   }
 }

@@ -9,8 +9,15 @@ namespace meshlab::render {
 
 namespace mesh {
 
-std::string render_yaml(const TemplateSource& templates, std::string_view name, const Data& data) {
-  const auto text = render_template(templates, name, data);
+std::string Templates::render(const std::string& name, const Data& data) {
+  auto it = m_parsed.find(name);
+  if (it == m_parsed.end()) {
+    it = m_parsed.try_emplace(name, m_source.load(name)).first;
+    if (!it->second.is_valid()) throw Error(fmt::format("template {}: {}", name, it->second.error_message()));
+    it->second.set_custom_escape([](const std::string& s) { return s; });
+  }
+  const auto text = it->second.render(data);
+  if (!it->second.is_valid()) throw Error(fmt::format("template {}: {}", name, it->second.error_message()));
   std::string out;
   out.reserve(text.size());
   std::size_t start = 0;
@@ -78,7 +85,8 @@ std::string_view purpose_of(std::string_view component) {
 
 } // namespace
 
-std::vector<Artifact> render_mesh(const lab::Lab& lab, const TemplateSource& templates) {
+std::vector<Artifact> render_mesh(const lab::Lab& lab, const TemplateSource& source) {
+  mesh::Templates templates(source);
   std::vector<Artifact> out;
   std::vector<mesh::ClusterReleases> istio;
   for (const auto* cluster : lab.workload_clusters()) {
