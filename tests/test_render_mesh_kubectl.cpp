@@ -41,8 +41,9 @@ TEST_CASE("render::render_mesh accepted by kubectl") {
   const auto kubectl = find_on_path("kubectl");
   const auto python = find_on_path("python3");
   if (!kubectl || !python) {
-    MESSAGE("SKIPPED: kubectl create --dry-run=client checks need kubectl and python3 on PATH (kubectl: ",
-            kubectl ? "found" : "missing", ", python3: ", python ? "found" : "missing", ")");
+    const std::string missing = std::string(kubectl ? "" : " kubectl") + (python ? "" : " python3");
+    MESSAGE("SKIPPED: the kubectl create --dry-run=client checks need kubectl and python3 on PATH; missing:",
+            missing);
     return;
   }
   FakeApiServer server(k_fake_apiserver);
