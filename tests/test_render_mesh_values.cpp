@@ -124,6 +124,10 @@ TEST_CASE("render::helm_values") {
     artifacts = render_mesh_of(lab);
     CHECK(find_artifact(artifacts, "clusters/one/helm/eastwest-gateway.yaml") == nullptr);
     CHECK(values(artifacts, "two", "eastwest-gateway")["networkGateway"].as<std::string>() == "smoke-network");
+    // The VM reaches the cell's services through it, so they are exposed there too.
+    CHECK(find_artifact(artifacts, "clusters/two/istio/cross-network-gateway.yaml") != nullptr);
+    CHECK(find_artifact(artifacts, "clusters/two/istio/expose-istiod.yaml") != nullptr);
+    CHECK(find_artifact(artifacts, "clusters/two/istio/namespace.yaml") == nullptr);
   }
 
   SUBCASE("base: the revision is the default one; no revision means \"default\"") {

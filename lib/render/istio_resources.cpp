@@ -1,5 +1,5 @@
-// Istio resources per workload cluster: the network label on istio-system and the
-// cross-network Gateway (multi-network cells, from samples/multicluster/expose-services.yaml),
+// Istio resources per workload cluster: the network label on istio-system (multi-network
+// cells), the cross-network Gateway (samples/multicluster/expose-services.yaml),
 // istiod exposed through the east-west gateway for VMs (expose-istiod{,-rev}.yaml) and the
 // locality DestinationRules of the lab's traffic policies (istio/api destination_rule.proto).
 #include "render/mesh_detail.hpp"
@@ -112,13 +112,15 @@ std::vector<Artifact> istio_resources(const lab::Lab& lab, const lab::Cluster& c
                                  fmt::format("istio-system labelled with network {} on {}", cluster.network,
                                              cluster.name),
                                  templates.render("istio/namespace.yaml.mustache", data)));
-    if (ew) {
-      Data gateway;
-      gateway.set("hosts", cross_network_hosts(cluster));
-      out.push_back(istio_artifact(cluster, "cross-network-gateway.yaml",
-                                   fmt::format("cross-network Gateway (AUTO_PASSTHROUGH 15443) on {}", cluster.name),
-                                   templates.render("istio/cross-network-gateway.yaml.mustache", gateway)));
-    }
+  }
+  // Whenever there is an east-west gateway something crosses networks through it: the
+  // other clusters of a multi-network cell, or VMs, which sit on their own network.
+  if (ew) {
+    Data gateway;
+    gateway.set("hosts", cross_network_hosts(cluster));
+    out.push_back(istio_artifact(cluster, "cross-network-gateway.yaml",
+                                 fmt::format("cross-network Gateway (AUTO_PASSTHROUGH 15443) on {}", cluster.name),
+                                 templates.render("istio/cross-network-gateway.yaml.mustache", gateway)));
   }
   if (ew && !vms_of(lab, cluster).empty())
     out.push_back(istio_artifact(cluster, "expose-istiod.yaml",
