@@ -36,15 +36,19 @@ bool contains(const std::vector<std::string>& items, const std::string& item) {
 TEST_CASE("render::argocd") {
   SUBCASE("sync waves: base < cni < istiod < gateways < apps") {
     const auto artifacts = render_mesh_of(multi_primary_lab());
-    const std::map<std::string, int> expected{{"kube-01-base", -4},           {"kube-01-cni", -3},
-                                              {"kube-01-istiod", -2},         {"kube-01-ingress-gateway", -1},
-                                              {"kube-01-eastwest-gateway", -1}, {"kube-01-httpbin", 0}};
+    const std::map<std::string, int> expected{{"kube-01-base", -4},
+                                              {"kube-01-cni", -3},
+                                              {"kube-01-istiod", -2},
+                                              {"kube-01-ingress-gateway", -1},
+                                              {"kube-01-eastwest-gateway", -1},
+                                              {"kube-01-httpbin", 0}};
     for (const auto& [name, expected_wave] : expected) {
       CAPTURE(name);
       CHECK(wave(application(artifacts, name)) == expected_wave);
     }
     // The wave annotation is a string, as Argo CD requires.
-    CHECK(application(artifacts, "kube-01-base")["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"].Tag() == "!");
+    CHECK(application(artifacts, "kube-01-base")["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"].Tag() ==
+          "!");
   }
 
   SUBCASE("an Istio component: chart from istio.chartRepo at istio.version, into istio-system of its cluster") {

@@ -29,8 +29,9 @@ std::vector<Shape> all_shapes() {
   auto k3s_dns = multi_primary_lab();
   k3s_dns.name = "multi-primary+dns";
   k3s_dns.dns = {{"httpbin.demo.lab", "ingress"}, {"db.demo.lab", "10.0.0.7"}, {"cache.demo.lab", "10.0.0.8"}};
-  return {{"multi-primary", multi_primary_lab()}, {"stamps", stamps_lab()},       {"kind-locality", kind_locality_lab()},
-          {"ci-smoke", ci_smoke_lab()},           {"kind-locality+dns", with_dns}, {"multi-primary+dns", k3s_dns}};
+  return {{"multi-primary", multi_primary_lab()}, {"stamps", stamps_lab()},
+          {"kind-locality", kind_locality_lab()}, {"ci-smoke", ci_smoke_lab()},
+          {"kind-locality+dns", with_dns},        {"multi-primary+dns", k3s_dns}};
 }
 
 bool has_path(const std::vector<render::Artifact>& artifacts, const std::string& path) {
@@ -179,8 +180,7 @@ TEST_CASE("render::render_mesh") {
   SUBCASE("a cluster in an undeclared cell is an error naming it") {
     auto lab = ci_smoke_lab();
     lab.cells.clear();
-    CHECK_THROWS_WITH_AS(render_mesh_of(lab), doctest::Contains("clusters.one.cell: \"smoke\" is not declared"),
-                         Error);
+    CHECK_THROWS_WITH_AS(render_mesh_of(lab), doctest::Contains("clusters.one.cell: \"smoke\" is not declared"), Error);
   }
 }
 

@@ -72,8 +72,8 @@ TEST_CASE("render::istio_resources") {
   }
 
   SUBCASE("failover DestinationRule: locality LB enabled, failover, outlier detection") {
-    const auto dr =
-        load_artifact(render_mesh_of(kind_locality_lab()), "clusters/east/istio/destination-rule-helloworld-failover.yaml");
+    const auto dr = load_artifact(render_mesh_of(kind_locality_lab()),
+                                  "clusters/east/istio/destination-rule-helloworld-failover.yaml");
     CHECK(dr["apiVersion"].as<std::string>() == "networking.istio.io/v1");
     CHECK(dr["kind"].as<std::string>() == "DestinationRule");
     CHECK(dr["metadata"]["name"].as<std::string>() == "helloworld-failover");
@@ -103,7 +103,8 @@ TEST_CASE("render::istio_resources") {
     const auto to = lb["distribute"][0]["to"];
     std::vector<std::pair<std::string, int>> weights;
     for (const auto& entry : to) weights.emplace_back(entry.first.as<std::string>(), entry.second.as<int>());
-    CHECK(weights == std::vector<std::pair<std::string, int>>{{"east/zone1/*", 10}, {"east/zone2/*", 10}, {"west/zone3/*", 80}});
+    CHECK(weights ==
+          std::vector<std::pair<std::string, int>>{{"east/zone1/*", 10}, {"east/zone2/*", 10}, {"west/zone3/*", 80}});
     CHECK(dr["spec"]["trafficPolicy"]["outlierDetection"]["consecutive5xxErrors"].as<int>() == 100);
   }
 
@@ -126,8 +127,7 @@ TEST_CASE("render::istio_resources") {
     const std::string hostile = "h\"o: st\n- {x: [y]} # z";
     lab.traffic[0].host = hostile;
     lab.traffic[0].failover[0].from = hostile;
-    const auto dr =
-        load_artifact(render_mesh_of(lab), "clusters/east/istio/destination-rule-helloworld-failover.yaml");
+    const auto dr = load_artifact(render_mesh_of(lab), "clusters/east/istio/destination-rule-helloworld-failover.yaml");
     CHECK(dr["spec"]["host"].as<std::string>() == hostile);
     CHECK(dr["spec"]["trafficPolicy"]["loadBalancer"]["localityLbSetting"]["failover"][0]["from"].as<std::string>() ==
           hostile);
@@ -185,7 +185,8 @@ TEST_CASE("render::coredns") {
     CHECK(cm["metadata"]["name"].as<std::string>() == "coredns-custom");
     CHECK(cm["metadata"]["namespace"].as<std::string>() == "kube-system");
     const auto override_ = cm["data"]["meshlab.override"].as<std::string>();
-    CHECK(override_.find("rewrite name exact httpbin.blau.demo.lab istio-ingressgateway.istio-system.svc.pasta.local\n") !=
+    CHECK(override_.find(
+              "rewrite name exact httpbin.blau.demo.lab istio-ingressgateway.istio-system.svc.pasta.local\n") !=
           std::string::npos);
     CHECK(override_.find("rewrite name exact echo.verd.demo.lab istio-ingressgateway.istio-system.svc.pasta.local\n") !=
           std::string::npos);
@@ -201,9 +202,10 @@ TEST_CASE("render::coredns") {
     CHECK(cm["metadata"]["name"].as<std::string>() == "coredns");
     const auto corefile = cm["data"]["Corefile"].as<std::string>();
     CHECK(corefile.rfind(".:53 {\n", 0) == 0);
-    for (const auto* line : {"    kubernetes cluster.local in-addr.arpa ip6.arpa {\n", "    forward . /etc/resolv.conf {\n",
-                             "    rewrite name exact httpbin.demo.lab istio-ingressgateway.istio-system.svc.cluster.local\n",
-                             "       10.0.0.7 db.demo.lab\n", "    reload\n", "    loop\n"}) {
+    for (const auto* line :
+         {"    kubernetes cluster.local in-addr.arpa ip6.arpa {\n", "    forward . /etc/resolv.conf {\n",
+          "    rewrite name exact httpbin.demo.lab istio-ingressgateway.istio-system.svc.cluster.local\n",
+          "       10.0.0.7 db.demo.lab\n", "    reload\n", "    loop\n"}) {
       CAPTURE(line);
       CHECK(corefile.find(line) != std::string::npos);
     }

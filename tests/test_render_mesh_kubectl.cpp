@@ -42,8 +42,7 @@ TEST_CASE("render::render_mesh accepted by kubectl") {
   const auto python = find_on_path("python3");
   if (!kubectl || !python) {
     const std::string missing = std::string(kubectl ? "" : " kubectl") + (python ? "" : " python3");
-    MESSAGE("SKIPPED: the kubectl create --dry-run=client checks need kubectl and python3 on PATH; missing:",
-            missing);
+    MESSAGE("SKIPPED: the kubectl create --dry-run=client checks need kubectl and python3 on PATH; missing:", missing);
     return;
   }
   FakeApiServer server(k_fake_apiserver);
@@ -79,7 +78,8 @@ TEST_CASE("render::render_mesh accepted by kubectl") {
     CHECK(result.exit_code != 0);
     CHECK(result.output.find("broken.yaml") != std::string::npos);
 
-    util::write_file_atomic(dir / "unknown.yaml", "apiVersion: networking.istio.io/v1\nkind: Gatewy\nmetadata:\n  name: x\n");
+    util::write_file_atomic(dir / "unknown.yaml",
+                            "apiVersion: networking.istio.io/v1\nkind: Gatewy\nmetadata:\n  name: x\n");
     result = server.kubectl_create(*kubectl, dir / "unknown.yaml");
     CHECK(result.exit_code != 0);
     CHECK(result.output.find("Gatewy") != std::string::npos);

@@ -19,8 +19,10 @@ std::string substitute(std::string_view text, const std::map<std::string, std::s
     if (close == std::string_view::npos) break;
     out += text.substr(pos, open - pos);
     const auto it = vars.find(std::string(text.substr(open + 2, close - open - 2)));
-    if (it != vars.end()) out += it->second;
-    else out += text.substr(open, close - open + 1);
+    if (it != vars.end())
+      out += it->second;
+    else
+      out += text.substr(open, close - open + 1);
     pos = close + 1;
   }
   out += text.substr(pos);

@@ -59,8 +59,9 @@ Data destination(const std::string& cluster, const std::string& ns) {
 }
 
 // Fields every Application shares; the caller fills the source.
-Data application_base(const lab::Lab& lab, const lab::Cluster& cluster, const std::string& name, std::string_view part_kind,
-                      const std::string& part, int wave, std::string_view project, const std::string& ns) {
+Data application_base(const lab::Lab& lab, const lab::Cluster& cluster, const std::string& name,
+                      std::string_view part_kind, const std::string& part, int wave, std::string_view project,
+                      const std::string& ns) {
   Data data;
   data.set("name", yaml_quote(name));
   data.set("cluster", yaml_quote(cluster.name));
@@ -106,9 +107,12 @@ Application istio_application(const lab::Lab& lab, const lab::Cluster& cluster, 
 }
 
 std::map<std::string, std::string> cluster_vars(const lab::Cluster& cluster) {
-  return {{"cluster", cluster.name},        {"cell", cluster.cell},
-          {"network", cluster.network},     {"domain", cluster.domain},
-          {"region", cluster.locality.region}, {"zone", cluster.locality.zone},
+  return {{"cluster", cluster.name},
+          {"cell", cluster.cell},
+          {"network", cluster.network},
+          {"domain", cluster.domain},
+          {"region", cluster.locality.region},
+          {"zone", cluster.locality.zone},
           {"subzone", cluster.locality.subzone}};
 }
 
@@ -214,12 +218,12 @@ std::vector<Artifact> argocd_manifests(const lab::Lab& lab, const std::vector<Cl
                               "rename an app or a cluster",
                               yaml_quote(application.name), it->second->cluster, application.cluster));
     const auto& file = path_component(application.name, "Argo CD Application " + application.name);
-    out.push_back(Artifact{.path = fmt::format("argocd/applications/{}.yaml", file),
-                           .kind = "argocd",
-                           .cluster = application.cluster,
-                           .purpose = fmt::format("Argo CD Application {} (applied to the management cluster {})",
-                                                  application.name, host),
-                           .content = templates.render("argocd/application.yaml.mustache", application.data)});
+    out.push_back(Artifact{
+        .path = fmt::format("argocd/applications/{}.yaml", file),
+        .kind = "argocd",
+        .cluster = application.cluster,
+        .purpose = fmt::format("Argo CD Application {} (applied to the management cluster {})", application.name, host),
+        .content = templates.render("argocd/application.yaml.mustache", application.data)});
   }
   return out;
 }

@@ -25,9 +25,8 @@ bool is_dns_name(std::string_view name) {
     const auto end = std::min(name.find('.', start), name.size());
     const auto label = name.substr(start, end - start);
     if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
-    if (!std::all_of(label.begin(), label.end(), [](char c) {
-          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-        }))
+    if (!std::all_of(label.begin(), label.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }))
       return false;
     start = end + 1;
   }
@@ -51,15 +50,14 @@ bool is_ipv4(std::string_view text) {
 
 std::string checked_name(const std::string& name, const std::string& what) {
   if (!is_dns_name(name))
-    throw Error(fmt::format("{}: {} is not a host name (lower-case DNS labels separated by dots)", what,
-                            yaml_quote(name)));
+    throw Error(
+        fmt::format("{}: {} is not a host name (lower-case DNS labels separated by dots)", what, yaml_quote(name)));
   return name;
 }
 
 } // namespace
 
-std::optional<Artifact> coredns_config(const lab::Lab& lab, const lab::Cluster& cluster,
-                                       Templates& templates) {
+std::optional<Artifact> coredns_config(const lab::Lab& lab, const lab::Cluster& cluster, Templates& templates) {
   if (lab.dns.empty() || cluster.provider == lab::Provider::external) return std::nullopt;
   const auto domain = checked_name(cluster.domain, fmt::format("clusters.{}.domain", cluster.name));
 
@@ -84,8 +82,8 @@ std::optional<Artifact> coredns_config(const lab::Lab& lab, const lab::Cluster& 
       hosts.push_back(item);
       zones += (zones.empty() ? "" : " ") + host;
     } else {
-      throw Error(fmt::format("dns.{}: {} is neither an IPv4 address nor \"ingress\"", entry.host,
-                              yaml_quote(entry.address)));
+      throw Error(
+          fmt::format("dns.{}: {} is neither an IPv4 address nor \"ingress\"", entry.host, yaml_quote(entry.address)));
     }
   }
 
@@ -101,11 +99,11 @@ std::optional<Artifact> coredns_config(const lab::Lab& lab, const lab::Cluster& 
       .path = fmt::format("clusters/{}/coredns.yaml", cluster.name),
       .kind = "coredns",
       .cluster = cluster.name,
-      .purpose = kind ? fmt::format("CoreDNS Corefile of {} with the lab's DNS entries", cluster.name)
-                      : fmt::format("CoreDNS custom config (coredns-custom) of {} with the lab's DNS entries",
-                                    cluster.name),
-      .content = templates.render(kind ? "coredns/coredns.yaml.mustache" : "coredns/coredns-custom.yaml.mustache",
-                                 data)};
+      .purpose =
+          kind ? fmt::format("CoreDNS Corefile of {} with the lab's DNS entries", cluster.name)
+               : fmt::format("CoreDNS custom config (coredns-custom) of {} with the lab's DNS entries", cluster.name),
+      .content =
+          templates.render(kind ? "coredns/coredns.yaml.mustache" : "coredns/coredns-custom.yaml.mustache", data)};
 }
 
 } // namespace meshlab::render::mesh

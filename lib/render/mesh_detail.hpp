@@ -67,15 +67,13 @@ struct IstioRelease {
 };
 
 // The releases of `cluster` in install order (base, cni, istiod, gateways).
-std::vector<IstioRelease> istio_releases(const lab::Lab& lab, const lab::Cluster& cluster,
-                                         Templates& templates);
+std::vector<IstioRelease> istio_releases(const lab::Lab& lab, const lab::Cluster& cluster, Templates& templates);
 
 // --- Istio resources (istio_resources.cpp, workload_group.cpp) -------------------------
 
 // istio-system Namespace, cross-network Gateway, istiod exposure and DestinationRules
 // for `cluster`, as files under clusters/<cluster>/istio/.
-std::vector<Artifact> istio_resources(const lab::Lab& lab, const lab::Cluster& cluster,
-                                      Templates& templates);
+std::vector<Artifact> istio_resources(const lab::Lab& lab, const lab::Cluster& cluster, Templates& templates);
 // The WorkloadGroup a VM joins, and the Namespace and ServiceAccount it runs as.
 std::vector<Artifact> vm_resources(const lab::Lab& lab, const lab::Vm& vm, Templates& templates);
 
@@ -83,8 +81,7 @@ std::vector<Artifact> vm_resources(const lab::Lab& lab, const lab::Vm& vm, Templ
 
 // The lab's `dns` entries for `cluster`, in the form its distribution reads; nullopt when
 // the lab has no entries or meshlab does not manage the cluster's CoreDNS (external).
-std::optional<Artifact> coredns_config(const lab::Lab& lab, const lab::Cluster& cluster,
-                                       Templates& templates);
+std::optional<Artifact> coredns_config(const lab::Lab& lab, const lab::Cluster& cluster, Templates& templates);
 
 // --- Argo CD (argocd.cpp, app_values.cpp) ----------------------------------------------
 

@@ -24,8 +24,8 @@ Data workload_group_data(const lab::Vm& vm) {
   Data ports{Data::type::list};
   for (const auto& service : vm.services) {
     if (service.port < 1 || service.port > 65535)
-      throw Error(fmt::format("vms.{}.services.{}.port: {} is not a TCP port (1..65535)", vm.name, service.name,
-                              service.port));
+      throw Error(
+          fmt::format("vms.{}.services.{}.port: {} is not a TCP port (1..65535)", vm.name, service.name, service.port));
     Data port;
     port.set("name", yaml_quote(service.name));
     port.set("number", std::to_string(service.port));
@@ -61,18 +61,18 @@ std::vector<Artifact> vm_resources(const lab::Lab& lab, const lab::Vm& vm, Templ
   identity.set("injection_value", yaml_quote(value));
 
   std::vector<Artifact> out;
-  out.push_back(Artifact{.path = fmt::format("vms/{}/workload-group.yaml", dir),
-                         .kind = "istio",
-                         .cluster = vm.name,
-                         .purpose = fmt::format("WorkloadGroup of VM {}, applied to cluster {}", vm.name, cluster->name),
-                         .content = templates.render("istio/workload-group.yaml.mustache",
-                                                    workload_group_data(vm))});
-  out.push_back(Artifact{.path = fmt::format("vms/{}/identity.yaml", dir),
-                         .kind = "istio",
-                         .cluster = vm.name,
-                         .purpose = fmt::format("Namespace and ServiceAccount of VM {}, applied to cluster {}",
-                                                vm.name, cluster->name),
-                         .content = templates.render("istio/vm-identity.yaml.mustache", identity)});
+  out.push_back(
+      Artifact{.path = fmt::format("vms/{}/workload-group.yaml", dir),
+               .kind = "istio",
+               .cluster = vm.name,
+               .purpose = fmt::format("WorkloadGroup of VM {}, applied to cluster {}", vm.name, cluster->name),
+               .content = templates.render("istio/workload-group.yaml.mustache", workload_group_data(vm))});
+  out.push_back(Artifact{
+      .path = fmt::format("vms/{}/identity.yaml", dir),
+      .kind = "istio",
+      .cluster = vm.name,
+      .purpose = fmt::format("Namespace and ServiceAccount of VM {}, applied to cluster {}", vm.name, cluster->name),
+      .content = templates.render("istio/vm-identity.yaml.mustache", identity)});
   return out;
 }
 

@@ -93,8 +93,10 @@ public:
     char buffer[4096];
     for (;;) {
       const auto n = ::read(m_out, buffer, sizeof buffer);
-      if (n > 0) out.append(buffer, static_cast<std::size_t>(n));
-      else if (n == 0 || errno != EINTR) break;
+      if (n > 0)
+        out.append(buffer, static_cast<std::size_t>(n));
+      else if (n == 0 || errno != EINTR)
+        break;
     }
     return out;
   }
@@ -124,8 +126,7 @@ inline ProcessResult run_process(const std::vector<std::string>& argv) {
 // fake_apiserver.py for as long as this object lives, plus a kubeconfig pointing at it.
 class FakeApiServer {
 public:
-  explicit FakeApiServer(const std::filesystem::path& script)
-      : m_child({"python3", script.string()}) {
+  explicit FakeApiServer(const std::filesystem::path& script) : m_child({"python3", script.string()}) {
     const auto line = m_child.read_line();
     if (line.rfind("PORT ", 0) != 0) throw std::runtime_error("fake_apiserver.py did not start: " + line);
     m_port = std::stoi(line.substr(5));

@@ -50,8 +50,8 @@ inline std::vector<std::string> paths_of(const std::vector<render::Artifact>& ar
 inline void collect_leaf_keys(const YAML::Node& node, const std::string& prefix, std::set<std::string>& out) {
   if (node.IsMap() && node.size() > 0) {
     for (const auto& entry : node)
-      collect_leaf_keys(entry.second, prefix.empty() ? entry.first.as<std::string>()
-                                                     : prefix + "." + entry.first.as<std::string>(),
+      collect_leaf_keys(entry.second,
+                        prefix.empty() ? entry.first.as<std::string>() : prefix + "." + entry.first.as<std::string>(),
                         out);
   } else if (!prefix.empty()) {
     out.insert(prefix);

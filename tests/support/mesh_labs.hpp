@@ -21,8 +21,8 @@ inline lab::Cluster make_cluster(std::string name, lab::Provider provider, std::
   return c;
 }
 
-inline lab::Cell make_cell(std::string name, std::string domain, lab::NetworkMode mode, std::vector<std::string> clusters,
-                           std::string network = {}) {
+inline lab::Cell make_cell(std::string name, std::string domain, lab::NetworkMode mode,
+                           std::vector<std::string> clusters, std::string network = {}) {
   lab::Cell cell;
   cell.name = name;
   cell.mesh_id = name;
@@ -44,11 +44,13 @@ inline lab::Lab multi_primary_lab() {
   lab::Lab lab;
   lab.name = "multi-primary";
   lab.prefix = "";
-  auto mgmt = make_cluster("kube-00", lab::Provider::multipass, "", "kube-00-network", "milky-way", "solar-system", "kube-00");
+  auto mgmt =
+      make_cluster("kube-00", lab::Provider::multipass, "", "kube-00-network", "milky-way", "solar-system", "kube-00");
   mgmt.role = lab::ClusterRole::management;
-  lab.clusters = {mgmt,
-                  make_cluster("kube-01", lab::Provider::multipass, "mesh", "kube-01", "milky-way", "solar-system", "kube-01"),
-                  make_cluster("kube-02", lab::Provider::multipass, "mesh", "kube-02", "milky-way", "solar-system", "kube-02")};
+  lab.clusters = {
+      mgmt,
+      make_cluster("kube-01", lab::Provider::multipass, "mesh", "kube-01", "milky-way", "solar-system", "kube-01"),
+      make_cluster("kube-02", lab::Provider::multipass, "mesh", "kube-02", "milky-way", "solar-system", "kube-02")};
   lab.cells = {make_cell("mesh", "cluster.local", lab::NetworkMode::multi, {"kube-01", "kube-02"})};
   lab::Vm vm;
   vm.name = "virt-01";
@@ -75,13 +77,14 @@ inline lab::Lab stamps_lab() {
   lab::Lab lab;
   lab.name = "stamps";
   lab.prefix = "stamps";
-  auto mgmt = make_cluster("kube-00", lab::Provider::multipass, "", "kube-00-network", "milky-way", "solar-system", "kube-00");
+  auto mgmt =
+      make_cluster("kube-00", lab::Provider::multipass, "", "kube-00-network", "milky-way", "solar-system", "kube-00");
   mgmt.role = lab::ClusterRole::management;
   lab.clusters = {mgmt,
-                  make_cluster("pasta-1", lab::Provider::multipass, "pasta", "pasta-1-network", "milky-way", "solar-system",
-                               "pasta-1", "pasta.local"),
-                  make_cluster("pasta-2", lab::Provider::multipass, "pasta", "pasta-2-network", "milky-way", "solar-system",
-                               "pasta-2", "pasta.local")};
+                  make_cluster("pasta-1", lab::Provider::multipass, "pasta", "pasta-1-network", "milky-way",
+                               "solar-system", "pasta-1", "pasta.local"),
+                  make_cluster("pasta-2", lab::Provider::multipass, "pasta", "pasta-2-network", "milky-way",
+                               "solar-system", "pasta-2", "pasta.local")};
   lab.cells = {make_cell("pasta", "pasta.local", lab::NetworkMode::multi, {"pasta-1", "pasta-2"})};
   lab::Vm vm;
   vm.name = "virt-01";
@@ -119,7 +122,8 @@ inline lab::Lab kind_locality_lab() {
   lab.prefix = "mesh";
   auto east = make_cluster("east", lab::Provider::kind, "mesh", "east-network", "east");
   east.role = lab::ClusterRole::management;
-  east.nodes = {{"control-plane", {"east", "", ""}}, {"worker", {"east", "zone1", ""}}, {"worker", {"east", "zone2", ""}}};
+  east.nodes = {
+      {"control-plane", {"east", "", ""}}, {"worker", {"east", "zone1", ""}}, {"worker", {"east", "zone2", ""}}};
   auto west = make_cluster("west", lab::Provider::kind, "mesh", "west-network", "west");
   west.nodes = {{"control-plane", {"west", "zone3", ""}}};
   lab.clusters = {east, west};
