@@ -11,8 +11,8 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
-#include <algorithm>
-#include <climits>
+#include <set>
+
 
 namespace meshlab::lab {
 
@@ -104,7 +104,7 @@ private:
     auto v = detail::read_string(m_reader, *f);
     if (!v) return std::nullopt;
     if (auto problem = size_problem(*v, minimum, minimum_text); !problem.empty()) {
-      m_reader.error(f->at, f->path + ": " + problem, std::string(k_size_hint));
+      m_reader.reject(*f, f->path + ": " + problem, std::string(k_size_hint));
       return std::nullopt;
     }
     return v;
@@ -115,7 +115,7 @@ private:
     if (!f) return std::nullopt;
     auto v = detail::read_integer(m_reader, *f);
     if (v && *v < 1) {
-      m_reader.error(f->at, fmt::format("{}: {} CPUs is too few", f->path, *v), "write a whole number of at least 1");
+      m_reader.reject(*f, fmt::format("{}: {} CPUs is too few", f->path, *v), "write a whole number of at least 1");
       return std::nullopt;
     }
     return v;
@@ -322,16 +322,6 @@ private:
   LabDefaults m_defaults;
 };
 
-// Unknown positions sort last; the sort is stable so equal positions keep their order.
-void sort_by_position(std::vector<Diagnostic>& diagnostics) {
-  std::stable_sort(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
-    const auto key = [](const Diagnostic& d) {
-      return std::pair{d.line > 0 ? d.line : INT_MAX, d.column};
-    };
-    return key(a) < key(b);
-  });
-}
-
 std::optional<std::filesystem::path> directory_of(const std::string& file) {
   if (file.empty() || file.front() == '<') return std::nullopt; // built-in or in-memory
   return std::filesystem::path(file).parent_path();
@@ -348,7 +338,7 @@ std::optional<Locality> read_locality(Reader& reader, const Field& field) {
   if (!text) return std::nullopt;
   auto parsed = parse_locality(*text);
   if (!parsed.locality)
-    reader.error(field.at, fmt::format("{}: locality \"{}\" {}", field.path, *text, parsed.problem),
+    reader.reject(field, fmt::format("{}: locality \"{}\" {}", field.path, *text, parsed.problem),
                  "write region[/zone[/subzone]], e.g. milky-way/solar-system/kube-01; each part letters, digits, "
                  "'-', '_' or '.', starting and ending with a letter or digit");
   return parsed.locality;
@@ -394,7 +384,12 @@ LoadResult load_string(std::string_view text, const std::string& file) {
   return result;
 }
 
-LoadResult load_file(const std::string& path) { return load_string(util::read_file(path), path); }
+LoadResult load_file(const std::string& path) {
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored))
+    throw Error(fmt::format("cannot read {}: it is a directory, not a lab file", path));
+  return load_string(util::read_file(path), path);
+}
 
 Lab load_valid_lab(const std::string& path) {
   LoadResult result;
@@ -409,8 +404,12 @@ Lab load_valid_lab(const std::string& path) {
   // A file that is not a YAML mapping has no lab to check; everything else is checked
   // as a whole, so one run reports every problem.
   if (!result.lab.positions.empty()) {
-    auto semantic = validate(result.lab);
-    result.diagnostics.insert(result.diagnostics.end(), semantic.begin(), semantic.end());
+    // A value the loader already rejected (`port: abc`) reaches the validator as its
+    // default; one message per spot keeps the loader's, which names the real problem.
+    std::set<std::pair<int, int>> reported;
+    for (const auto& d : result.diagnostics) reported.emplace(d.line, d.column);
+    for (auto& d : validate(result.lab))
+      if (reported.count({d.line, d.column}) == 0) result.diagnostics.push_back(std::move(d));
   }
   if (!result.diagnostics.empty()) {
     sort_by_position(result.diagnostics);
