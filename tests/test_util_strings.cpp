@@ -18,13 +18,16 @@ TEST_CASE("util::strings") {
   SUBCASE("edit distance") {
     CHECK(edit_distance("", "") == 0);
     CHECK(edit_distance("kitten", "sitting") == 3);
-    CHECK(edit_distance("netwrok", "network") == 2);
+    CHECK(edit_distance("netwrok", "network") == 1); // a swap counts once
+    CHECK(edit_distance("eats", "east") == 1);
+    CHECK(edit_distance("ca", "abc") == 3);
     CHECK(edit_distance("abc", "") == 3);
   }
   SUBCASE("did you mean") {
     const std::vector<std::string> keys{"provider", "role", "network", "locality"};
     CHECK(did_you_mean("netwrok", keys) == "network");
     CHECK(did_you_mean("rol", keys) == "role");
+    CHECK(did_you_mean("eats", std::vector<std::string>{"east", "west"}) == "east");
     CHECK(did_you_mean("Provider", keys) == "provider");
     CHECK(did_you_mean("banana", keys) == std::nullopt);
     CHECK(did_you_mean("x", std::vector<std::string>{}) == std::nullopt);

@@ -45,6 +45,16 @@ std::vector<std::string> strings_of(const std::vector<Locality>& localities) {
 
 std::string known_list(const std::vector<std::string>& items) { return items.empty() ? "none" : util::join(items); }
 
+// Whether every locality written in the lab was read; when one was rejected, a policy
+// naming it would be reported as matching nothing, which is only a consequence.
+bool all_localities_read(const Lab& lab) {
+  const std::string suffix = ".locality#invalid";
+  for (const auto& [path, at] : lab.positions)
+    if (path.size() > suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0)
+      return false;
+  return true;
+}
+
 void check_region(Checker& checker, const std::string& path, const std::string& region,
                   const std::vector<std::string>& regions) {
   if (region.empty()) return; // missing: reported by the loader
@@ -53,6 +63,7 @@ void check_region(Checker& checker, const std::string& path, const std::string& 
                   "failover is between regions; write only the region, such as east");
     return;
   }
+  if (!all_localities_read(checker.lab())) return;
   if (std::find(regions.begin(), regions.end(), region) != regions.end()) return;
   const auto suggestion = util::did_you_mean(region, regions);
   checker.error(path,
@@ -74,6 +85,7 @@ void check_pattern(Checker& checker, const std::string& path, const std::string&
            "write region[/zone[/subzone]], where the last part may be *, such as east/zone1/*");
     return;
   }
+  if (!all_localities_read(checker.lab())) return;
   for (const auto& l : localities)
     if (locality_matches(pattern, l)) return;
   report(fmt::format("locality \"{}\" matches no cluster, node or VM; known localities: {}", pattern,
@@ -92,15 +104,15 @@ void check_distribute(Checker& checker, const std::string& path, const Distribut
     check_pattern(checker, weight_path, key, localities, true);
     const int weight = rule.to.at(key);
     if (weight < 0 || weight > 100) {
-      checker.error(weight_path, fmt::format("weight {} is out of range; expected 0..100", weight),
-                    "weights are percentages of the traffic");
+      checker.error(weight_path, fmt::format("percentage {} is out of range; expected 0..100", weight),
+                    "write the share of the traffic this locality gets, from 0 to 100");
       weights_ok = false;
     }
     sum += weight;
   }
   if (weights_ok && sum != 100 && !rule.to_order.empty())
-    checker.error(path + ".to", fmt::format("weights sum to {}, not 100", sum),
-                  "weights are percentages of the traffic leaving from; make them add up to 100");
+    checker.error(path + ".to", fmt::format("percentages sum to {}, not 100", sum),
+                  "make the percentages of one distribute rule add up to 100");
   if (rule.to_order.empty())
     checker.error(path + ".to", "no localities to distribute to", "map each locality to a percentage");
 }

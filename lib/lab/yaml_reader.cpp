@@ -49,6 +49,14 @@ std::string describe(const YAML::Node& node) {
 
 namespace {
 
+// Scalars and flow collections ({...}, [...]) start on the key's line, so they are the
+// precise place to point at; a block collection starts lines later, so its key is better.
+bool starts_on_key_line(const YAML::Node& value) {
+  if (!value.IsDefined()) return false;
+  if (value.IsScalar()) return true;
+  return (value.IsMap() || value.IsSequence()) && value.Style() == YAML::EmitterStyle::Flow;
+}
+
 std::string with_path(const std::string& path, std::string_view message) {
   if (path.empty()) return std::string(message);
   return path + ": " + std::string(message);
@@ -149,9 +157,8 @@ MapReader::MapReader(Reader& reader, const YAML::Node& node, std::string path, P
     // yaml-cpp Nodes are handles whose assignment writes through to the document, so
     // Fields are built by copy construction only.
     const YAML::Node value = it->second;
-    const bool scalar = value.IsDefined() && value.IsScalar();
     Field field{key.Scalar(), value, child_path(m_path, key.Scalar()), key_at,
-                scalar ? m_reader.position(value, key_at) : key_at};
+                starts_on_key_line(value) ? m_reader.position(value, key_at) : key_at};
     bool duplicate = false;
     for (const auto& earlier : m_fields) {
       if (earlier.key != field.key) continue;

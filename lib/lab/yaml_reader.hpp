@@ -30,8 +30,8 @@ struct Field {
   YAML::Node value;
   std::string path;   // dotted path of the value
   Position key_at;    // where the key was written
-  Position at;        // where the value was written (the key's position for collections
-                      // and empty values, where the key is the useful spot)
+  Position at;        // where the value was written (the key's position for block
+                      // collections and empty values, where the key is the useful spot)
 };
 
 // Collects diagnostics and positions for one file.
