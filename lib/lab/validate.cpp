@@ -203,10 +203,9 @@ void check_clusters(Checker& checker) {
                       "a lab has at most one management cluster (it runs Argo CD); make this one role: workload");
       else
         management = &cluster;
-    } else if (cluster.cell.empty() && !checker.rejected(path + ".role")) {
-      checker.error_at_key(path, "a workload cluster must belong to a cell",
-                           "add cell: NAME (the mesh it joins), or make it role: management");
     }
+    // A cluster outside every cell is allowed: it gets no Istio and no apps, which is
+    // what a plain cluster in a lab is for.
     if (checker.written(path + ".domain") && !util::is_dns_name(cluster.domain))
       checker.error(path + ".domain", fmt::format("\"{}\" is not a DNS name", cluster.domain),
                     "write lower-case labels separated by dots, such as cluster.local");
