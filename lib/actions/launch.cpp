@@ -169,8 +169,8 @@ exec::Completed StepDeadlines::run(const exec::Command& cmd) {
   if (t_step_deadline) {
     const auto left = std::chrono::duration_cast<milliseconds>(*t_step_deadline - Clock::now());
     if (left <= milliseconds(0))
-      throw Error(fmt::format("the step ran out of its time limit ({}s) before {} could start",
-                              std::chrono::duration_cast<std::chrono::seconds>(m_timeout).count(),
+      throw Error(fmt::format("the step ran out of its time limit ({}) before {} could start",
+                              ui::format_duration(m_timeout),
                               cmd.argv.empty() ? std::string("a command") : cmd.argv.front()));
     capped.timeout = std::min(capped.timeout, left);
   } else {
