@@ -52,10 +52,13 @@ test: build
 
 # Prints figures (median/min/max against the targets of issue 2); not a test. Pass options
 # through BENCH_ARGS, e.g. make bench BENCH_ARGS='--runs 50 --keep'.
+# bench/launch.py (launch against the fakes) takes LAUNCH_BENCH_ARGS, e.g. '--runs 5 --lab ci-smoke'.
 BENCH_ARGS ?=
+LAUNCH_BENCH_ARGS ?=
 bench: build
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target meshlab_bench
 	$(BUILD_DIR)/bench/run-benchmarks $(BUILD_DIR) $(BENCH_ARGS)
+	python3 bench/launch.py $(BUILD_DIR) $(LAUNCH_BENCH_ARGS)
 
 # Rewrite the golden files from the current templates; review the diff like code.
 golden: build
