@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <sstream>
 
 using namespace meshlab;
@@ -258,5 +259,55 @@ TEST_CASE("state::Resume") {
     CHECK(base.at("cluster/east") != after.at("cluster/east"));
     CHECK(base.at("apps") != after.at("apps"));
     CHECK(base.at("apps").size() == 64);
+  }
+}
+
+TEST_CASE("state::Resume::precheck") {
+  test::TempDir dir;
+  const auto journal_path = dir / "journal.json";
+  std::atomic<int> checks{0};
+  std::atomic<bool> db_running{true};
+  auto specs = lab_steps();
+  for (auto& spec : specs) {
+    spec.verify = [&, id = spec.id](exec::Runner&) {
+      ++checks;
+      return id != "vm/db" || db_running.load();
+    };
+  }
+  const auto plan = make_plan(specs);
+  RecordingRunner first_runner;
+  REQUIRE(launch(plan, journal_path, first_runner).result.ok());
+  checks = 0;
+
+  auto launch_prechecked = [&](RecordingRunner& runner) {
+    auto journal = state::Journal::load(journal_path);
+    std::ostringstream progress;
+    ui::PlainStatus status(progress);
+    state::Resume resume(journal, plan, runner);
+    resume.precheck(8);
+    const int after_precheck = checks;
+    plan::ExecuteOptions options;
+    resume.attach(options);
+    Launch launched;
+    launched.result = plan::execute(plan, runner, status, options);
+    launched.argvs = runner.argvs();
+    return std::pair{launched, after_precheck};
+  };
+
+  SUBCASE("on an up lab every step is checked once, all before the plan starts") {
+    RecordingRunner runner;
+    const auto [launched, after_precheck] = launch_prechecked(runner);
+    CHECK(launched.argvs.empty());
+    CHECK(after_precheck == 7);
+    CHECK(checks == 7);
+  }
+
+  SUBCASE("a step whose need re-ran is checked again, against the world as it is now") {
+    db_running = false;
+    RecordingRunner runner;
+    const auto [launched, after_precheck] = launch_prechecked(runner);
+    CHECK(after_precheck == 7);
+    CHECK(ran(launched) == std::vector<std::string>{"vm/db"}); // same facts: apps stays done
+    CHECK(checks == 8); // apps was checked again after vm/db re-ran
   }
 }

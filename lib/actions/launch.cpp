@@ -27,6 +27,7 @@
 #define MESHLAB_HAS_PROVIDERS 1
 #endif
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -42,6 +43,8 @@ using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+constexpr int k_precheck_parallelism = 8;
 
 // The deadline of the step running on this thread (the executor gives each step a thread).
 thread_local std::optional<Clock::time_point> t_step_deadline;
@@ -187,6 +190,8 @@ RunOutcome run_plan(const plan::Plan& plan, exec::Runner& runner, ui::Status& st
   std::ofstream check_log(logs / "checks.log", std::ios::out | std::ios::trunc);
   state::Resume resume(journal, plan, runner, &check_log);
 
+  // Checks are cheap reads; an up lab should not wait for them one level at a time.
+  resume.precheck(std::max(settings.jobs, k_precheck_parallelism));
   plan::ExecuteOptions options;
   options.jobs = settings.jobs;
   options.log_dir = logs;

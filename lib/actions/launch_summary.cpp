@@ -117,7 +117,7 @@ std::string success_summary(const LaunchContext& ctx, const plan::ExecuteResult&
   const auto kubeconfig = fact(result, ids::kubeconfig_merge(), "kubeconfig");
   if (!kubeconfig.empty())
     text += fmt::format("  contexts are in {} (and {})\n", kubeconfig, (ctx.state_dir / k_lab_kubeconfig).string());
-  if (ctx.lab.argocd.enabled) {
+  if (result.find(ids::argocd_install()) != nullptr) {
     const auto url = fact(result, ids::argocd_install(), "url");
     text += fmt::format("  Argo CD: {}; run `meshlab argocd` for the password\n",
                         url.empty() ? std::string("installed (no address yet)") : url);

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <ostream>
+#include <set>
 #include <string>
 
 namespace meshlab::state {
@@ -25,6 +26,13 @@ public:
   // `journal` is saved after every step that ran. `checks` runs the steps' verify functions;
   // each check's commands and output go to `check_log` (nullptr: nowhere).
   Resume(Journal& journal, const plan::Plan& plan, exec::Runner& checks, std::ostream* check_log = nullptr);
+
+  // Runs, `parallelism` at a time, the verify check of every step the journal has as done
+  // with the inputs it would have if everything before it is skipped too, before the plan
+  // starts: on an up lab every check then runs at once instead of one dependency level
+  // after another. should_skip uses a step's answer only when all its needs were skipped
+  // (the world it checked has not changed since); otherwise it checks again.
+  void precheck(int parallelism);
 
   // For ExecuteOptions::should_skip (thread-safe): the recorded facts when the journal has
   // the step with the same effective hash and its verify (if any) returns true; nullopt to
@@ -45,7 +53,8 @@ public:
   std::string effective_hash(const std::string& id) const;
 
 private:
-  std::string effective_hash_locked(const std::string& id) const;
+  // `facts`: the facts of the step's needs, by id.
+  std::string effective_hash_locked(const std::string& id, const std::map<std::string, plan::Facts>& facts) const;
   bool verified(const plan::Step& step);
 
   Journal& m_journal;
@@ -55,6 +64,8 @@ private:
   std::map<std::string, std::string> m_chained;
   mutable std::mutex m_mutex;                  // m_journal, m_facts
   std::map<std::string, plan::Facts> m_facts;  // of steps done in this run, by id
+  std::set<std::string> m_skipped;             // steps skipped in this run
+  std::map<std::string, bool> m_prechecked;    // verify answers from precheck()
   std::mutex m_log_mutex;
 };
 
