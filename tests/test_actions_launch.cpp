@@ -76,6 +76,7 @@ TEST_CASE("actions::run_plan") {
     CHECK(second.result.ok());
     CHECK(ran(again) == 0);
     CHECK(second.report["totals"]["skipped_done"] == 6);
+    CHECK(second.report["totals"]["wall_ms"].get<long>() >= second.report["totals"]["checks_ms"].get<long>());
   }
 
   SUBCASE("a failed step: the others finish, the summary quotes it, and the next run retries only it") {

@@ -189,18 +189,20 @@ RunOutcome run_plan(const plan::Plan& plan, exec::Runner& runner, ui::Status& st
   if (!journal.warning().empty()) status.warn(journal.warning());
   std::ofstream check_log(logs / "checks.log", std::ios::out | std::ios::trunc);
   state::Resume resume(journal, plan, runner, &check_log);
+  const auto started_at = state::utc_now();
 
   // Checks are cheap reads; an up lab should not wait for them one level at a time.
+  const auto checks_begin = Clock::now();
   resume.precheck(std::max(settings.jobs, k_precheck_parallelism));
+  const auto checks = std::chrono::duration_cast<milliseconds>(Clock::now() - checks_begin);
   plan::ExecuteOptions options;
   options.jobs = settings.jobs;
   options.log_dir = logs;
   resume.attach(options);
   state::StepClock clock(status);
-  const auto started_at = state::utc_now();
   RunOutcome outcome;
   outcome.result = plan::execute(plan, runner, clock, options);
-  outcome.report = state::make_report(settings.lab_name, started_at, plan, outcome.result, clock);
+  outcome.report = state::make_report(settings.lab_name, started_at, plan, outcome.result, clock, checks);
   util::write_file_atomic(settings.state_dir / state::k_report_file, outcome.report.dump(2) + "\n");
   return outcome;
 }

@@ -103,7 +103,7 @@ Usage self_usage() {
 }
 
 nlohmann::json make_report(std::string_view lab_name, std::string_view started_at, const plan::Plan& plan,
-                           const plan::ExecuteResult& result, const StepClock& clock) {
+                           const plan::ExecuteResult& result, const StepClock& clock, milliseconds checks) {
   auto report = plan::to_json(result);
   const auto spans = clock.spans();
   for (auto& step : report["steps"]) {
@@ -114,7 +114,8 @@ nlohmann::json make_report(std::string_view lab_name, std::string_view started_a
     step["start_ms"] = span == spans.end() ? nlohmann::json(nullptr) : nlohmann::json(span->second.start.count());
     step["end_ms"] = span == spans.end() ? nlohmann::json(nullptr) : nlohmann::json(span->second.end.count());
   }
-  nlohmann::json totals{{"wall_ms", clock.elapsed().count()},
+  nlohmann::json totals{{"wall_ms", (checks + clock.elapsed()).count()},
+                        {"checks_ms", checks.count()},
                         {"critical_path_ms", critical_path(plan, result).count()},
                         {"steps", result.steps.size()}};
   for (const auto& step : result.steps) {

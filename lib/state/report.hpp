@@ -79,9 +79,11 @@ struct Usage {
 Usage self_usage();
 
 // The report: plan::to_json(result) with each step's needs, start_ms and end_ms added, and
-//   "lab", "started_at", "totals": {"wall_ms", "critical_path_ms", "steps", <status>: n...},
+//   "lab", "started_at", "totals": {"wall_ms", "checks_ms", "critical_path_ms", "steps", <status>: n...},
 //   "phases": [{"phase", "wall_ms"}], "meshlab": {"user_cpu_ms", "system_cpu_ms", "max_rss_kb"}.
+// wall_ms is `checks` (the resume checks before the plan started) plus the clock's time.
 nlohmann::json make_report(std::string_view lab_name, std::string_view started_at, const plan::Plan& plan,
-                           const plan::ExecuteResult& result, const StepClock& clock);
+                           const plan::ExecuteResult& result, const StepClock& clock,
+                           milliseconds checks = milliseconds{});
 
 } // namespace meshlab::state
