@@ -2,7 +2,9 @@
 
 #include "actions/machines_detail.hpp"
 #include "actions/step_ids.hpp"
+#include "exec/dry_run_runner.hpp"
 #include "lab/load.hpp"
+#include "plan/executor.hpp"
 #include "net/http.hpp"
 #include "providers/external.hpp"
 #include "providers/kind.hpp"
@@ -454,4 +456,28 @@ TEST_CASE("actions::delete_machines") {
     REQUIRE(result.problems.size() == 1);
     CHECK(result.problems[0].find("multipass is not installed") != std::string::npos);
   }
+}
+
+TEST_CASE("actions::machines in a dry run") {
+  test::TempDir state;
+  std::ostringstream printed;
+  exec::DryRunRunner runner(printed);
+  test::LoopbackHttp server([](const test::LoopbackHttp::Seen&) { return std::pair{200, std::string("kind: List\n")}; });
+  const ScopedEnv url("MESHLAB_METALLB_MANIFEST_URL", server.url("/metallb-native.yaml"));
+  const auto lab = example_lab("kind-locality");
+  Launch launch(lab, runner, state.path());
+  launch.ctx.dry_run = true;
+  const auto plan = machine_plan(launch.ctx);
+  NullStatus status;
+  const auto started = std::chrono::steady_clock::now();
+  const auto result = plan::execute(plan, runner, status, plan::ExecuteOptions{.jobs = 1});
+  // Nothing answers in a dry run: no readiness wait may hold it up, nothing is downloaded.
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(20));
+  CHECK(server.seen().empty());
+  auto commands = plan::commands_by_step(result);
+  CHECK(commands["registry/docker.io"] == std::vector<std::string>{"docker start mesh-registry-docker-io"});
+  CHECK(std::count(commands["cluster/east/create"].begin(), commands["cluster/east/create"].end(),
+                   "kind create cluster --name mesh-east --config " + (state / "clusters/east/kind-config.yaml").string() +
+                       " --kubeconfig " + (state / "kind/mesh-east.kubeconfig").string()) == 1);
+  CHECK(result.find("cluster/east/loadbalancer")->status != plan::StepStatus::done);
 }

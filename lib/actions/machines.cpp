@@ -17,20 +17,7 @@ namespace meshlab::actions {
 namespace {
 
 using detail::inputs_hash;
-
-// verify functions answer false instead of throwing: a world that cannot be checked is not
-// known to match.
-std::function<bool(exec::Runner&)> never_throwing(std::function<bool(exec::Runner&)> check) {
-  return [check = std::move(check)](exec::Runner& runner) {
-    try {
-      return check(runner);
-    } catch (const Interrupted&) {
-      throw;
-    } catch (const std::exception&) {
-      return false;
-    }
-  };
-}
+using detail::never_throwing;
 
 providers::RegistryCacheSpec cache_spec(const lab::Lab& lab, const lab::Registry& registry) {
   return {detail::registry_container(lab, registry.name), registry.port, registry.upstream};
@@ -128,8 +115,9 @@ void add_registry_steps(plan::PlanBuilder& plan, const LaunchContext& ctx) {
     step.id = ids::registry(registry.name);
     step.title = fmt::format("Starting registry cache {}", spec.container);
     step.inputs_hash = inputs_hash({"registry", spec.container, std::to_string(spec.port), spec.upstream});
-    step.run = [spec](plan::StepContext& sc) {
-      providers::RegistryCache(sc.runner).ensure(spec, sc.runner);
+    const auto readiness = ctx.dry_run ? providers::Readiness::skip : providers::Readiness::await;
+    step.run = [spec, readiness](plan::StepContext& sc) {
+      providers::RegistryCache(sc.runner).ensure(spec, sc.runner, std::chrono::minutes(2), readiness);
       sc.facts["container"] = spec.container;
       sc.facts["url"] = providers::registry_cache_url(spec.port);
     };

@@ -96,6 +96,18 @@ const nlohmann::json& member(const nlohmann::json& value, std::string_view key) 
   return it == value.end() ? null : *it;
 }
 
+std::function<bool(exec::Runner&)> never_throwing(std::function<bool(exec::Runner&)> check) {
+  return [check = std::move(check)](exec::Runner& runner) {
+    try {
+      return check(runner);
+    } catch (const Interrupted&) {
+      throw;
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
+}
+
 std::string inputs_hash(std::initializer_list<std::string_view> parts) {
   return inputs_hash(std::vector<std::string>(parts.begin(), parts.end()));
 }

@@ -48,6 +48,10 @@ std::string inputs_hash(const std::vector<std::string>& parts);
 // The file's content, or a marker naming it missing (a plan may be built before rendering).
 std::string content_or_missing(const std::filesystem::path& path);
 
+// `check` as a Step::verify that answers false instead of throwing: a world that cannot be
+// checked is not known to match (Interrupted still passes through).
+std::function<bool(exec::Runner&)> never_throwing(std::function<bool(exec::Runner&)> check);
+
 // ---- nodes, readiness, locality labels
 
 // The labels a locality puts on a node: topology.kubernetes.io/region and /zone,

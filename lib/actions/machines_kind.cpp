@@ -132,7 +132,7 @@ plan::Step mirrors_step(const LaunchContext& ctx, const lab::Cluster& cluster) {
         providers::docker::write_file(sc.runner, node, node_path, util::read_file(rendered)); // no restart needed
     sc.facts["nodes"] = util::join(nodes);
   };
-  step.verify = [instance, files](exec::Runner& runner) {
+  step.verify = never_throwing([instance, files](exec::Runner& runner) {
     const auto nodes = providers::kind_node_names(runner, instance);
     std::string expected;
     std::vector<std::string> paths;
@@ -143,7 +143,7 @@ plan::Step mirrors_step(const LaunchContext& ctx, const lab::Cluster& cluster) {
     return !nodes.empty() && std::all_of(nodes.begin(), nodes.end(), [&](const std::string& node) {
       return providers::docker::read_files(runner, node, paths) == expected;
     });
-  };
+  });
   return step;
 }
 
@@ -163,7 +163,13 @@ plan::Step loadbalancer_step(const LaunchContext& ctx, const lab::Cluster& clust
   step.title = fmt::format("Installing MetalLB on {}", instance);
   step.needs = std::move(needs);
   step.inputs_hash = inputs_hash({"metallb", url, lab_name, std::to_string(index), std::to_string(count)});
+  const bool dry_run = ctx.dry_run;
   step.run = [=](plan::StepContext& sc) {
+    // Nothing to download from or apply to in a dry run; say what would happen instead.
+    if (dry_run)
+      throw Error(fmt::format("a dry run does not download MetalLB ({}) or read the kind network to carve the "
+                              "address pool of {}",
+                              url, instance));
     const auto manifest = metallb_manifest(state_dir, url);
     const kube::Kubectl kubectl(sc.runner, kubeconfig, instance);
     // Server-side: MetalLB's CRDs are too big for the last-applied annotation (kubectl.md).
@@ -173,10 +179,8 @@ plan::Step loadbalancer_step(const LaunchContext& ctx, const lab::Cluster& clust
         [&] {
           try {
             return deployment_available(kubectl, "controller", k_metallb_namespace);
-          } catch (const Interrupted&) {
-            throw;
-          } catch (const Error&) {
-            return false;
+          } catch (const CommandError&) {
+            return false; // the API is busy installing MetalLB's CRDs; ask again
           }
         },
         fmt::format("MetalLB's controller on {} to be Available", instance));
@@ -209,14 +213,14 @@ plan::Step loadbalancer_step(const LaunchContext& ctx, const lab::Cluster& clust
     sc.facts["metallb_manifest_url"] = url;
     sc.facts["metallb_manifest_sha256"] = manifest.sha256;
   };
-  step.verify = [=](exec::Runner& runner) {
+  step.verify = never_throwing([=](exec::Runner& runner) {
     const kube::Kubectl kubectl(runner, kubeconfig, instance);
     const auto pool = kubectl.get_json("ipaddresspools.metallb.io", "meshlab", std::string(k_metallb_namespace));
     if (!pool) return false;
     const auto want = carve_metallb_pool(providers::docker::network_ipv4_subnet(runner, std::string(k_kind_network)),
                                          lab_name, index, count);
     return member(member(*pool, "spec"), "addresses") == nlohmann::json::array({want.str()});
-  };
+  });
   return step;
 }
 

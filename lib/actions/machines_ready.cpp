@@ -17,20 +17,17 @@ namespace {
 
 constexpr std::chrono::minutes k_ready_timeout{10};
 
-// One look at the nodes: nullopt (and `problem` set) while the API does not answer or a node
-// is missing or not Ready.
+// One look at the nodes: nullopt (and `problem` set) while kubectl fails (the API is not up
+// yet) or a node is missing or not Ready. Output that kubectl gave with success but that is
+// not a node list throws at once: waiting would not make it readable.
 std::optional<std::vector<NodeView>> ready_nodes(const kube::Kubectl& kubectl, const std::vector<ExpectedNode>& expected,
                                                  std::string& problem) {
   try {
     auto nodes = parse_nodes(kubectl.list_json("nodes"));
     problem = nodes_not_ready(nodes, expected);
     if (problem.empty()) return nodes;
-  } catch (const Interrupted&) {
-    throw;
   } catch (const CommandError& e) {
     problem = e.output().empty() ? std::string(e.what()) : exec::last_lines(e.output(), 1);
-  } catch (const Error& e) {
-    problem = e.what();
   }
   return std::nullopt;
 }
@@ -60,14 +57,21 @@ plan::Step ready_step(const LaunchContext& ctx, const lab::Cluster& cluster, std
     const kube::Kubectl kubectl(sc.runner, kubeconfig, instance);
     std::string problem = "no answer yet";
     std::vector<NodeView> nodes;
+    bool probe_failed = false; // a probe's own error (unreadable output) ends the wait as it is
     try {
       nodes = util::wait_until(
           util::Clock::now() + k_ready_timeout, std::chrono::milliseconds(500),
-          [&] { return ready_nodes(kubectl, expected, problem); },
+          [&] {
+            probe_failed = true;
+            auto seen = ready_nodes(kubectl, expected, problem);
+            probe_failed = false;
+            return seen;
+          },
           fmt::format("the nodes of {} to be Ready", instance));
     } catch (const Interrupted&) {
       throw;
     } catch (const Error& e) {
+      if (probe_failed) throw;
       throw Error(fmt::format("{}; last seen: {}", e.what(), problem));
     }
     const auto fixes = label_fixes(nodes, expected, locality, policy, external);
@@ -83,12 +87,12 @@ plan::Step ready_step(const LaunchContext& ctx, const lab::Cluster& cluster, std
     sc.facts["nodes"] = util::join(names);
     sc.facts["labels_fixed"] = std::to_string(fixes.size());
   };
-  step.verify = [=](exec::Runner& runner) {
+  step.verify = never_throwing([=](exec::Runner& runner) {
     const kube::Kubectl kubectl(runner, kubeconfig, instance);
     std::string problem;
     const auto nodes = ready_nodes(kubectl, expected, problem);
     return nodes && label_fixes(*nodes, expected, locality, policy, external).empty();
-  };
+  });
   return step;
 }
 

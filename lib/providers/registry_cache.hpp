@@ -24,6 +24,9 @@ std::string registry_cache_url(int port);
 // connection is false, not an error).
 bool registry_cache_answers(int port);
 
+// Whether ensure waits for /v2/ to answer (skip: a dry run, where nothing listens).
+enum class Readiness { await, skip };
+
 class RegistryCache {
 public:
   explicit RegistryCache(exec::Runner& runner) : m_runner(runner) {}
@@ -33,9 +36,10 @@ public:
 
   // `docker start NAME`, or, when there is no such container, `docker run -d --restart always
   // -p PORT:5000 -e REGISTRY_PROXY_REMOTEURL=URL --name NAME registry:2`; then waits until
-  // /v2/ answers on 127.0.0.1:PORT. Throws on failure or after `timeout`.
+  // /v2/ answers on 127.0.0.1:PORT (unless `readiness` is skip). Throws on failure or after
+  // `timeout`.
   void ensure(const RegistryCacheSpec& spec, exec::Runner& runner,
-              std::chrono::milliseconds timeout = std::chrono::minutes(2));
+              std::chrono::milliseconds timeout = std::chrono::minutes(2), Readiness readiness = Readiness::await);
 
   // Joins `container` to docker network `network` unless it is on it already (kind's own
   // check); true when it connected.
