@@ -17,6 +17,8 @@
 
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <set>
@@ -480,4 +482,60 @@ TEST_CASE("actions::machines in a dry run") {
                    "kind create cluster --name mesh-east --config " + (state / "clusters/east/kind-config.yaml").string() +
                        " --kubeconfig " + (state / "kind/mesh-east.kubeconfig").string()) == 1);
   CHECK(result.find("cluster/east/loadbalancer")->status != plan::StepStatus::done);
+}
+
+TEST_CASE("actions::machines with an external cluster") {
+  test::TempDir state;
+  test::RecordingRunner runner;
+  const auto kubeconfig = state / "user.kubeconfig";
+  util::write_file_atomic(kubeconfig, R"(apiVersion: v1
+kind: Config
+clusters: [{name: prod, cluster: {server: "https://10.0.0.1:6443"}}]
+users: [{name: admin, user: {token: t}}]
+contexts: [{name: prod-admin, context: {cluster: prod, user: admin}}]
+)");
+  auto loaded = lab::load_string(fmt::format(R"(apiVersion: meshlab.dev/v1alpha1
+kind: Lab
+name: ext
+registries: {{}}
+clusters:
+  prod:
+    provider: external
+    kubeconfig: {}
+    context: prod-admin
+    locality: eu/eu-1
+)",
+                                             kubeconfig.string()),
+                                 "ext.yaml");
+  REQUIRE(loaded.diagnostics.empty());
+  const auto& lab = loaded.lab;
+  Launch launch(lab, runner, state.path());
+  const auto plan = machine_plan(launch.ctx);
+
+  SUBCASE("create only checks the API; ready adds missing labels but never overwrites a cloud's") {
+    CHECK(plan.find("cluster/prod/create")->title == "Checking external cluster prod (context prod-admin)");
+    run_step(*plan.find("cluster/prod/create"), runner);
+    CHECK(runner.argvs() == std::vector<Argv>{{"kubectl", "--kubeconfig", kubeconfig.string(), "--context",
+                                               "prod-admin", "version", "-o", "json"}});
+    run_step(*plan.find("cluster/prod/kubeconfig"), runner);
+    CHECK(kube::Kubeconfig::load(state / "kubeconfigs/prod.yaml").server("ext-prod") == "https://10.0.0.1:6443");
+
+    runner.on(kubectl(launch.ctx, "prod", {"get", "nodes", "-o", "json"}),
+              Completed{.out = node_list({node("gke-a", true, {{"topology.kubernetes.io/region", "europe-west1"}}),
+                                          node("gke-b", true, {})})});
+    run_step(*plan.find("cluster/prod/ready"), runner);
+    const auto argvs = runner.argvs();
+    CHECK(std::count(argvs.begin(), argvs.end(),
+                     kubectl(launch.ctx, "prod", {"label", "node", "gke-a", "topology.kubernetes.io/zone=eu-1"})) == 1);
+    CHECK(std::count(argvs.begin(), argvs.end(),
+                     kubectl(launch.ctx, "prod", {"label", "node", "gke-b", "topology.kubernetes.io/region=eu",
+                                                 "topology.kubernetes.io/zone=eu-1"})) == 1);
+    CHECK(runner.count(kubectl(launch.ctx, "prod", {"label", "--overwrite"})) == 0);
+  }
+  SUBCASE("delete never touches it") {
+    const auto result = actions::delete_machines(launch.ctx, runner, actions::DeleteRegistries::yes);
+    CHECK(result.ok());
+    CHECK(result.removed.empty());
+    CHECK(runner.calls().empty());
+  }
 }
