@@ -159,6 +159,16 @@ TEST_CASE("actions::add_cluster_steps") {
     CHECK(plan.find("registry/docker.io/kind-network") == nullptr); // no kind cluster, no kind network
     CHECK(plan.find("cluster/kube-01/loadbalancer") == nullptr);    // k3s's servicelb does it
   }
+  SUBCASE("every example lab gets a machine plan whose needs all exist") {
+    for (const auto* name : {"ci-smoke", "kind-locality", "multi-primary", "stamps"}) {
+      CAPTURE(name);
+      const auto lab = example_lab(name);
+      Launch launch(lab, runner, state.path());
+      const auto plan = machine_plan(launch.ctx);
+      for (const auto& cluster : lab.clusters) CHECK(plan.find("cluster/" + cluster.name + "/ready") != nullptr);
+      for (const auto& vm : lab.vms) CHECK(plan.find("vm/" + vm.name + "/create") != nullptr);
+    }
+  }
   SUBCASE("a changed rendered file changes exactly that step's inputs") {
     const auto lab = example_lab("kind-locality");
     Launch launch(lab, runner, state.path());
