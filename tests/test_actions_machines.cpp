@@ -36,8 +36,9 @@ public:
   void step_started(std::string_view, std::string_view) override {}
   void step_finished(std::string_view, std::string_view, ui::Outcome, std::chrono::milliseconds) override {}
   void info(std::string_view) override {}
-  void warn(std::string_view) override {}
+  void warn(std::string_view message) override { warnings.emplace_back(message); }
   void end() override {}
+  std::vector<std::string> warnings;
 };
 
 lab::Lab example_lab(const std::string& name) {
@@ -78,13 +79,17 @@ std::vector<std::string> needs_of(const plan::Plan& plan, const std::string& id)
   return needs;
 }
 
-plan::Facts run_step(const plan::Step& step, exec::Runner& runner) {
-  NullStatus status;
+plan::Facts run_step(const plan::Step& step, exec::Runner& runner, NullStatus& status) {
   std::ostringstream log;
   const std::map<std::string, plan::Facts> earlier;
   plan::StepContext sc{runner, status, log, std::nullopt, earlier, {}};
   step.run(sc);
   return sc.facts;
+}
+
+plan::Facts run_step(const plan::Step& step, exec::Runner& runner) {
+  NullStatus status;
+  return run_step(step, runner, status);
 }
 
 Argv kubectl(const actions::LaunchContext& ctx, const std::string& cluster, Argv rest) {
@@ -207,6 +212,17 @@ TEST_CASE("actions::machines steps") {
     CHECK(launch_call->input == "#cloud-config\nhostname: virt-01\n");
     CHECK(facts.at("address") == "10.1.2.3");
     CHECK(plan.find("vm/virt-01/create")->verify(runner)); // running
+
+    // Created once: a later change of its user-data is pointed out, not applied by force.
+    NullStatus status;
+    run_step(*plan.find("vm/virt-01/create"), runner, status);
+    CHECK(status.warnings.empty());
+    util::write_file_atomic(state / "vms/virt-01/cloud-init.yaml", "#cloud-config\nhostname: virt-01-new\n");
+    run_step(*machine_plan(launch.ctx).find("vm/virt-01/create"), runner, status);
+    REQUIRE(status.warnings.size() == 1);
+    CHECK(status.warnings[0].find("virt-01 was created from an earlier version of its cloud-init user-data") == 0);
+    CHECK(runner.count({"multipass", "launch"}) == 1);
+
     listed = R"({"list": []})";
     CHECK_FALSE(plan.find("vm/virt-01/create")->verify(runner)); // missing
     listed = "garbage";

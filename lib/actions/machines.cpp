@@ -53,9 +53,29 @@ plan::Step create_step(const LaunchContext& ctx, std::string id, std::string tit
   step.needs = std::move(needs);
   step.inputs_hash = machine_inputs(machine, kind);
   const auto provider = ctx.provider;
-  step.run = [provider, machine, kind](plan::StepContext& sc) {
+  const auto marker = ctx.state_dir / "machines" / (machine.name + ".inputs");
+  const auto inputs = step.inputs_hash;
+  step.run = [provider, machine, kind, marker, inputs](plan::StepContext& sc) {
     auto& machines = provider(kind);
+    if (kind == lab::Provider::external) {
+      machines.create(machine, sc.runner);
+      sc.facts["instance"] = machine.name;
+      return;
+    }
+    // A machine is created once: its user-data or kind config is read at creation only. The
+    // marker remembers what it was created from, to say so when the lab has changed since.
+    const bool existed = machines.inspect(machine.name).status != providers::MachineState::Status::missing;
     machines.create(machine, sc.runner);
+    std::error_code ec;
+    if (!existed || !std::filesystem::exists(marker, ec)) {
+      util::write_file_atomic(marker, inputs + "\n");
+    } else if (util::read_file(marker) != inputs + "\n") {
+      sc.status.warn(fmt::format("{} was created from an earlier version of its {}; the change applies once it is "
+                                 "deleted ({}) and launched again",
+                                 machine.name, kind == lab::Provider::kind ? "kind config" : "cloud-init user-data",
+                                 kind == lab::Provider::kind ? "kind delete cluster --name " + machine.name
+                                                             : "multipass delete --purge " + machine.name));
+    }
     sc.facts["instance"] = machine.name;
     if (kind == lab::Provider::multipass) {
       const auto state = machines.inspect(machine.name);
