@@ -165,8 +165,14 @@ TEST_CASE("providers::Multipass") {
   }
   SUBCASE("cloud-init degraded (exit 2, recoverable errors) counts as done") {
     runner.on(k_list, Completed{.out = list_with("mesh-db", "Running", "10.71.4.23")});
-    runner.on(k_cloud_init, Completed{.exit_code = 2, .out = "\nstatus: degraded done\n"});
+    runner.on(k_cloud_init, Completed{.exit_code = 2, .out = "\nstatus: done\n"});
     CHECK_NOTHROW(multipass.create(machine, runner));
+  }
+  SUBCASE("multipass's own exit 2 (exec failed) is not mistaken for degraded") {
+    runner.on(k_list, Completed{.out = list_with("mesh-db", "Running", "10.71.4.23")});
+    runner.on(k_cloud_init, Completed{.exit_code = 2,
+                                      .err = "exec failed: The following errors occurred:\ninstance \"mesh-db\" is deleted"});
+    CHECK_THROWS_WITH_AS(multipass.create(machine, runner), doctest::Contains("is deleted"), Error);
   }
   SUBCASE("kubeconfig: k3s's file renamed to the instance, server at the instance address") {
     const Argv cat{"multipass", "exec", "-n", "mesh-db", "--", "sudo", "cat", "/etc/rancher/k3s/k3s.yaml"};

@@ -171,8 +171,10 @@ void Multipass::wait_cloud_init(exec::Runner& runner, const std::string& name) {
                            k_cloud_init_timeout);
   const auto done = runner.run(cmd);
   // cloud-init >= 23.4: 0 done, 1 error, 2 degraded (done, with recoverable errors such as
-  // deprecated keys); older versions: 1 on error, else 0 (contract cloud-init.md).
-  if (done.timed_out || (done.exit_code != 0 && done.exit_code != 2)) {
+  // deprecated keys); older versions: 1 on error, else 0 (contract cloud-init.md). multipass
+  // itself also exits 2 when exec fails, so 2 counts as done only when cloud-init answered.
+  const bool degraded = done.exit_code == 2 && done.out.find("status:") != std::string::npos;
+  if (done.timed_out || (done.exit_code != 0 && !degraded)) {
     const auto status = exec::last_lines(done.out.empty() ? done.err : done.out, 3);
     throw Error(fmt::format("cloud-init did not finish on multipass instance {} (`cloud-init status --wait` {}){}; "
                             "its log: `multipass exec {} -- sudo cat /var/log/cloud-init-output.log`",
