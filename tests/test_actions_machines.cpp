@@ -508,6 +508,9 @@ TEST_CASE("actions::machines in a dry run") {
                    "kind create cluster --name mesh-east --config " + (state / "clusters/east/kind-config.yaml").string() +
                        " --kubeconfig " + (state / "kind/mesh-east.kubeconfig").string()) == 1);
   CHECK(result.find("cluster/east/loadbalancer")->status != plan::StepStatus::done);
+  // A step that must read an answer says why its commands stop.
+  CHECK(result.find("cluster/east/kubeconfig")->error.find("depend on answers a dry run does not have") !=
+        std::string::npos);
 }
 
 TEST_CASE("actions::machines with an external cluster") {

@@ -19,6 +19,23 @@ namespace {
 using detail::inputs_hash;
 using detail::never_throwing;
 
+// Adds `step`; in a dry run its failure says why the commands stop there: the runner answers
+// every query with success and nothing, so a step that must read an answer cannot go on.
+void add(plan::PlanBuilder& plan, const LaunchContext& ctx, plan::Step step) {
+  if (ctx.dry_run) {
+    step.run = [run = std::move(step.run)](plan::StepContext& sc) {
+      try {
+        run(sc);
+      } catch (const Interrupted&) {
+        throw;
+      } catch (const Error& e) {
+        throw Error(fmt::format("the next commands depend on answers a dry run does not have ({})", e.what()));
+      }
+    };
+  }
+  plan.add(std::move(step));
+}
+
 providers::RegistryCacheSpec cache_spec(const lab::Lab& lab, const lab::Registry& registry) {
   return {detail::registry_container(lab, registry.name), registry.port, registry.upstream};
 }
@@ -145,7 +162,7 @@ void add_registry_steps(plan::PlanBuilder& plan, const LaunchContext& ctx) {
       return providers::docker::container_running(runner, spec.container).value_or(false) &&
              providers::registry_cache_answers(spec.port);
     });
-    plan.add(std::move(step));
+    add(plan, ctx, std::move(step));
 
     if (kinds.empty()) continue;
     plan::Step join;
@@ -161,7 +178,7 @@ void add_registry_steps(plan::PlanBuilder& plan, const LaunchContext& ctx) {
     };
     join.verify = never_throwing(
         [spec](exec::Runner& runner) { return providers::docker::on_network(runner, spec.container, "kind"); });
-    plan.add(std::move(join));
+    add(plan, ctx, std::move(join));
   }
 }
 
@@ -169,7 +186,7 @@ void add_vm_steps(plan::PlanBuilder& plan, const LaunchContext& ctx) {
   for (const auto& vm : ctx.lab.vms) {
     auto machine = detail::vm_machine(ctx, vm);
     auto title = fmt::format("Creating VM {}", machine.name);
-    plan.add(create_step(ctx, ids::vm(vm.name), std::move(title), std::move(machine), lab::Provider::multipass, {}));
+    add(plan, ctx, create_step(ctx, ids::vm(vm.name), std::move(title), std::move(machine), lab::Provider::multipass, {}));
   }
 }
 
@@ -179,22 +196,22 @@ void add_cluster_steps(plan::PlanBuilder& plan, const LaunchContext& ctx) {
     // k3s pulls its images through the caches (registries.yaml), so they come first.
     if (cluster.provider == lab::Provider::multipass)
       for (const auto& registry : ctx.lab.registries) create_needs.push_back(ids::registry(registry.name));
-    plan.add(create_step(ctx, ids::cluster_create(cluster.name), create_title(ctx, cluster),
+    add(plan, ctx, create_step(ctx, ids::cluster_create(cluster.name), create_title(ctx, cluster),
                          detail::cluster_machine(ctx, cluster), cluster.provider, std::move(create_needs)));
-    plan.add(kubeconfig_step(ctx, cluster));
+    add(plan, ctx, kubeconfig_step(ctx, cluster));
 
     std::vector<std::string> ready_needs{ids::cluster_kubeconfig(cluster.name)};
     if (cluster.provider == lab::Provider::kind) {
       std::vector<std::string> lb_needs{ids::cluster_kubeconfig(cluster.name)};
       if (!ctx.lab.registries.empty()) {
-        plan.add(detail::mirrors_step(ctx, cluster));
+        add(plan, ctx, detail::mirrors_step(ctx, cluster));
         lb_needs.push_back(ids::cluster_mirrors(cluster.name)); // MetalLB's images come through the caches
         ready_needs.push_back(ids::cluster_mirrors(cluster.name));
       }
-      plan.add(detail::loadbalancer_step(ctx, cluster, std::move(lb_needs)));
+      add(plan, ctx, detail::loadbalancer_step(ctx, cluster, std::move(lb_needs)));
       ready_needs.push_back(ids::cluster_loadbalancer(cluster.name));
     }
-    plan.add(detail::ready_step(ctx, cluster, std::move(ready_needs)));
+    add(plan, ctx, detail::ready_step(ctx, cluster, std::move(ready_needs)));
   }
 }
 

@@ -167,8 +167,8 @@ plan::Step loadbalancer_step(const LaunchContext& ctx, const lab::Cluster& clust
   step.run = [=](plan::StepContext& sc) {
     // Nothing to download from or apply to in a dry run; say what would happen instead.
     if (dry_run)
-      throw Error(fmt::format("a dry run does not download MetalLB ({}) or read the kind network to carve the "
-                              "address pool of {}",
+      throw Error(fmt::format("MetalLB would be downloaded from {} and the address pool of {} carved from the kind "
+                              "network",
                               url, instance));
     const auto manifest = metallb_manifest(state_dir, url);
     const kube::Kubectl kubectl(sc.runner, kubeconfig, instance);
