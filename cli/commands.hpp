@@ -13,5 +13,6 @@ struct GlobalOptions {
 };
 
 // Each subcommand's cli/<command>.cpp declares its add_<command>_command here.
+void add_render_command(CLI::App& app, const GlobalOptions& global);
 
 } // namespace meshlab::cli
