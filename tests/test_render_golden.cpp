@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 
@@ -126,7 +127,7 @@ void check_parses(const fs::path& out, const std::map<std::string, std::string>&
   for (const auto& [path, content] : files) {
     CAPTURE(path);
     if (path.size() > 5 && path.substr(path.size() - 5) == ".yaml") CHECK_NOTHROW(YAML::LoadAll(content));
-    if (path.size() > 5 && path.substr(path.size() - 5) == ".json") CHECK_NOTHROW((void)nlohmann::json::parse(content));
+    if (path.size() > 5 && path.substr(path.size() - 5) == ".json") CHECK(nlohmann::json::accept(content));
     if (fs::path(path).filename() == "cloud-init.yaml")
       test::check_cloud_init_schema(util::read_file(out / path), path);
   }
@@ -139,7 +140,11 @@ TEST_CASE("render golden") {
   for (const auto& lab_file : example_labs()) {
     const auto name = lab_file.stem().string();
     CAPTURE(name);
-    const auto lab = lab::load_valid_lab(lab_file.string());
+    auto lab = lab::load_valid_lab(lab_file.string());
+    // The CA's bytes are not compared, and RSA 4096 costs seconds per key: ECDSA keeps
+    // the suite fast while the files and their layout stay the same.
+    lab.ca.key_type = "ecdsa";
+    lab.ca.key_size = 256;
     test::TempDir out;
     render::render_all(lab, render::RenderOptions{.out_dir = out.path()});
     check_ca_structure(lab, out.path());

@@ -13,6 +13,8 @@ inline lab::Lab multi_primary_lab() {
   lab.api_version = "meshlab.dev/v1alpha1";
   lab.name = "multi-primary";
   lab.prefix = "";
+  lab.ca.key_type = "ecdsa"; // RSA 4096 takes seconds per key; what the tests check does not depend on it
+  lab.ca.key_size = 256;
   lab.registries = {{"docker.io", "https://registry-1.docker.io", 5011},
                     {"quay.io", "https://quay.io", 5012},
                     {"ghcr.io", "https://ghcr.io", 5013}};
@@ -47,6 +49,8 @@ inline lab::Lab kind_locality_lab() {
   lab.api_version = "meshlab.dev/v1alpha1";
   lab.name = "kind-locality";
   lab.prefix = "mesh";
+  lab.ca.key_type = "ecdsa";
+  lab.ca.key_size = 256;
   lab.registries = {{"docker.io", "https://registry-1.docker.io", 5001}};
   Cluster east{.name = "east", .provider = Provider::kind, .role = ClusterRole::management, .cell = "mesh"};
   east.nodes = {KindNode{"control-plane", Locality{"east", "", ""}}, KindNode{"worker", Locality{"east", "zone1", ""}},
