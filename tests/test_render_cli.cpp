@@ -21,7 +21,8 @@ const fs::path k_labs = fs::path(MESHLAB_SOURCE_DIR) / "labs";
 // and nothing checked here depends on the key type.
 std::string fast_lab(const test::TempDir& dir, const std::string& name) {
   const auto path = dir / (name + ".yaml");
-  util::write_file_atomic(path, util::read_file(k_labs / (name + ".yaml")) + "\nca:\n  keyType: ecdsa\n  keySize: 256\n");
+  const auto text = util::read_file(k_labs / (name + ".yaml"));
+  util::write_file_atomic(path, text + "\nca:\n  keyType: ecdsa\n  keySize: 256\n");
   return path.string();
 }
 

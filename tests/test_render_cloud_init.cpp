@@ -272,7 +272,8 @@ TEST_CASE("render::render_vm") {
   SUBCASE("hostile package names read back exactly") {
     vm.packages = {"a: b", "- c", "\"d\"\n#e"};
     const auto doc = YAML::Load(render_vm(lab, vm, templates).content);
-    CHECK(strings(doc["packages"]) == std::vector<std::string>{"python3-httpbin", "gunicorn", "a: b", "- c", "\"d\"\n#e"});
+    CHECK(strings(doc["packages"]) ==
+          std::vector<std::string>{"python3-httpbin", "gunicorn", "a: b", "- c", "\"d\"\n#e"});
   }
 
   SUBCASE("an unknown service is an error listing the known ones") {

@@ -86,7 +86,8 @@ std::map<std::string, std::string> golden_files(const fs::path& dir) {
   std::map<std::string, std::string> files;
   if (!fs::exists(dir)) return files;
   for (const auto& entry : fs::recursive_directory_iterator(dir))
-    if (entry.is_regular_file()) files[fs::relative(entry.path(), dir).generic_string()] = util::read_file(entry.path());
+    if (entry.is_regular_file())
+      files[fs::relative(entry.path(), dir).generic_string()] = util::read_file(entry.path());
   return files;
 }
 

@@ -75,7 +75,8 @@ TEST_CASE("render::render_all") {
       if (path != k_index_file && path.find("/.") == std::string::npos) on_disk.push_back(path);
     CHECK(listed == on_disk);
     CHECK(summary.files.size() == listed.size());
-    const auto ca_files = std::count_if(listed.begin(), listed.end(), [](const auto& p) { return p.rfind("ca/", 0) == 0; });
+    const auto ca_files =
+        std::count_if(listed.begin(), listed.end(), [](const auto& p) { return p.rfind("ca/", 0) == 0; });
     CHECK(summary.changed == listed.size() - static_cast<std::size_t>(ca_files)); // every artifact was new
     const auto root = std::find_if(index["files"].begin(), index["files"].end(),
                                    [](const auto& e) { return e["path"] == "ca/root-cert.pem"; });
