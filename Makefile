@@ -6,10 +6,11 @@ CMAKE_FLAGS ?=
 LAB ?=
 
 # Build and test dependencies, all Debian packages. cloud-init provides `cloud-init schema`
-# for the rendered user-data; openssl the CLI the CA tests verify with.
+# for the rendered user-data; openssl the CLI the CA tests verify with; python3-jsonschema and
+# python3-yaml check docs/lab.schema.json against the labs (tests/schema_check.py).
 DEB_PACKAGES := build-essential cmake pkg-config libcli11-dev libyaml-cpp-dev libfmt-dev doctest-dev \
   libcurl4-openssl-dev libssl-dev libkainjow-mustache-dev nlohmann-json3-dev cloud-init openssl python3 \
-  time
+  python3-jsonschema python3-yaml time ccache
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -37,9 +38,12 @@ run: build
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
+# Prints figures (median/min/max against the targets of issue 2); not a test. Pass options
+# through BENCH_ARGS, e.g. make bench BENCH_ARGS='--runs 50 --keep'.
+BENCH_ARGS ?=
 bench: build
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target meshlab_bench
-	$(BUILD_DIR)/bench/run-benchmarks $(BUILD_DIR)
+	$(BUILD_DIR)/bench/run-benchmarks $(BUILD_DIR) $(BENCH_ARGS)
 
 # Rewrite the golden files from the current templates; review the diff like code.
 golden: build

@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", global.verbosity, "Show each command line")->expected(0, 1);
 
   // Subcommands register here, one line each (cli/<command>.cpp).
+  meshlab::cli::add_validate_command(app, global);
+  meshlab::cli::add_schema_command(app);
 
   try {
     app.parse(argc, argv);

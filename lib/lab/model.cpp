@@ -82,6 +82,8 @@ Position Lab::where(const std::string& path) const {
   return Position{source_file, 0, 0};
 }
 
+Position Lab::where_key(const std::string& path) const { return where(path + "#key"); }
+
 std::string_view to_string(Provider provider) {
   switch (provider) {
   case Provider::multipass: return "multipass";

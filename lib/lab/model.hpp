@@ -16,8 +16,16 @@ struct Position {
   int column = 0;
 };
 
-// Dotted path of a value ("clusters.east.network") → where it was written. The loader
-// records every key and scalar it reads, so validation can point at the exact spot.
+// Dotted path of a value → where it was written. The loader records every key and value
+// it reads, so validation can point at the exact spot. Paths: "clusters.east.network",
+// list items "clusters.east.nodes[1].locality", Helm values "apps.httpbin.values.a.b".
+// A path maps to its value's position when the value is a scalar or a flow collection
+// ({...}, [...]), and to its key's position when the value is a block mapping or list, or
+// empty (a block value starts on the next line; the key is what a reader looks for). "<path>#key" always maps to the key,
+// and "<path>#invalid" is present when the loader rejected the value (wrong type, unknown
+// choice), so the validator does not report consequences of a problem already reported.
+// A path is present iff its key was written, so resolution can tell "written" from
+// "defaulted" (`prefix: ""` is written).
 using SourceMap = std::map<std::string, Position>;
 
 enum class Provider { multipass, kind, external };
@@ -234,6 +242,8 @@ struct Lab {
   std::string registry_container(std::string_view host) const;
   // Where a path was written; a Position with only the file when unknown.
   Position where(const std::string& path) const;
+  // Where the key of a path was written (for names: "vms.db", "dns.echo.demo.lab").
+  Position where_key(const std::string& path) const;
 };
 
 std::string_view to_string(Provider provider);

@@ -1,0 +1,886 @@
+#!/usr/bin/env python3
+"""Tests of meshlab's fake tools (tests/fakes/*) against the contracts they imitate.
+
+Run: python3 tests/fakes/test_fakes.py [-v] [TestClass.test_name]   (ctest: `fakes`)
+Each test gets a fresh state dir and HOME; the fakes are first on PATH.
+"""
+
+import ipaddress
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.realpath(__file__))
+sys.dont_write_bytecode = True  # nothing may write into the source tree
+sys.path.insert(0, HERE)
+
+import yaml  # noqa: E402  (python3-yaml, like the fakes)
+
+REAL_KUBECTL = "/usr/bin/kubectl"
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def load_yaml(path):
+    return yaml.safe_load(read(path))
+
+CLOUD_INIT_K3S = """#cloud-config
+package_update: true
+packages:
+  - curl
+write_files:
+  - path: /etc/rancher/k3s/config.yaml
+    permissions: "0600"
+    content: |
+      cluster-cidr: 10.52.0.0/16
+      disable:
+        - traefik
+      node-label:
+        - topology.kubernetes.io/region=milky-way
+        - topology.kubernetes.io/zone=solar-system
+        - topology.istio.io/subzone=kube-01
+  - path: /etc/meshlab/locality
+    content: "milky-way/solar-system/kube-01\\n"
+runcmd:
+  - curl -sfL https://get.k3s.io | INSTALL_K3S_VERSION=v1.30.2+k3s2 sh -
+"""
+
+KIND_CONFIG = """kind: Cluster
+apiVersion: kind.x-k8s.io/v1alpha4
+name: {name}
+nodes:
+  - role: control-plane
+  - role: worker
+    labels:
+      topology.kubernetes.io/region: east
+      topology.kubernetes.io/zone: zone1
+  - role: worker
+    labels:
+      topology.kubernetes.io/region: east
+      topology.kubernetes.io/zone: zone2
+"""
+
+
+class FakeTestCase(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="meshlab-fakes-")
+        self.state = os.path.join(self.tmp, "state")
+        self.home = os.path.join(self.tmp, "home")
+        os.makedirs(self.home)
+        self.env = dict(os.environ)
+        self.env.update({"MESHLAB_FAKE_STATE": self.state, "HOME": self.home,
+                         "PATH": HERE + os.pathsep + os.environ.get("PATH", ""),
+                         "MESHLAB_FAKE_REGISTRY_HTTP": "0"})
+        for k in ("KUBECONFIG", "MESHLAB_FAKE_LATENCY", "KIND_CLUSTER_NAME", "MESHLAB_FAKE_APP_SYNC_READS"):
+            self.env.pop(k, None)
+
+    def tearDown(self):
+        self.run_tool("fakectl", "reset")
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def run_tool(self, tool, *args, input=None, env=None, timeout=120):
+        e = dict(self.env)
+        e.update(env or {})
+        return subprocess.run([os.path.join(HERE, tool)] + list(args), input=input, capture_output=True,
+                              text=True, env=e, timeout=timeout, cwd=self.tmp)
+
+    def ok(self, tool, *args, **kw):
+        r = self.run_tool(tool, *args, **kw)
+        self.assertEqual(r.returncode, 0, f"{tool} {args} failed:\n{r.stdout}\n{r.stderr}")
+        return r
+
+    def calls(self, tool=None):
+        out = self.ok("fakectl", "calls", *(["--tool", tool] if tool else [])).stdout
+        return [json.loads(l) for l in out.splitlines()]
+
+    def state_of(self, domain):
+        return json.loads(self.ok("fakectl", "state", domain).stdout)
+
+    def kind_cluster(self, name="east", kubeconfig=None):
+        args = ["create", "cluster", "--name", name, "--config", "-"]
+        if kubeconfig:
+            args += ["--kubeconfig", kubeconfig]
+        return self.ok("kind", *args, input=KIND_CONFIG.format(name=name))
+
+    def k3s_vm(self, name="kube-01"):
+        self.ok("multipass", "launch", "--name", name, "--cpus", "2", "--memory", "4G", "--disk", "10G",
+                "--cloud-init", "-", "24.04", input=CLOUD_INIT_K3S)
+        raw = self.ok("multipass", "exec", name, "--", "sudo", "cat", "/etc/rancher/k3s/k3s.yaml").stdout
+        info = json.loads(self.ok("multipass", "info", name, "--format", "json").stdout)
+        ip = info["info"][name]["ipv4"][0]
+        cfg = yaml.safe_load(raw)
+        cfg["clusters"][0]["cluster"]["server"] = f"https://{ip}:6443"
+        for section in ("clusters", "users", "contexts"):
+            cfg[section][0]["name"] = name
+        cfg["contexts"][0]["context"] = {"cluster": name, "user": name}
+        cfg["current-context"] = name
+        path = os.path.join(self.tmp, f"{name}.kubeconfig")
+        with open(path, "w") as f:
+            yaml.safe_dump(cfg, f)
+        return path, ip
+
+
+# ---------------------------------------------------------------------------------------------
+
+class TestSetup(FakeTestCase):
+    def test_state_dir_is_required(self):
+        for tool in ("multipass", "kind", "kubectl", "helm", "docker"):
+            r = self.run_tool(tool, "version", env={"MESHLAB_FAKE_STATE": ""})
+            self.assertEqual(r.returncode, 97, tool)
+            self.assertIn("MESHLAB_FAKE_STATE is not set", r.stderr)
+
+    def test_every_call_is_logged_with_stdin(self):
+        self.ok("multipass", "version")
+        self.run_tool("kind", "get", "clusters")
+        self.run_tool("multipass", "launch", "--name", "a", "--cloud-init", "-", input="#cloud-config\n{}\n")
+        calls = self.calls()
+        self.assertEqual([c["tool"] for c in calls], ["multipass", "kind", "multipass"])
+        self.assertEqual(calls[0]["argv"], ["version"])
+        self.assertEqual(calls[2]["stdin"], "#cloud-config\n{}\n")
+        self.assertEqual(len(calls[2]["stdin_sha256"]), 64)
+        for c in calls:
+            self.assertEqual(set(c) >= {"tool", "argv", "cwd", "exit", "time"}, True)
+        self.assertEqual(len(self.calls("kind")), 1)
+
+
+class TestMultipass(FakeTestCase):
+    def test_launch_list_info_shapes(self):
+        r = self.ok("multipass", "launch", "--name", "kube-01", "-c", "2", "-m", "4G", "-d", "10G",
+                    "--cloud-init", "-", input=CLOUD_INIT_K3S)
+        self.assertEqual(r.stdout.strip().splitlines()[-1], "Launched: kube-01")
+        lst = json.loads(self.ok("multipass", "list", "--format", "json").stdout)
+        self.assertEqual(list(lst), ["list"])
+        e = lst["list"][0]
+        self.assertEqual(sorted(e), ["ipv4", "name", "release", "state"])
+        self.assertEqual((e["name"], e["state"], e["release"]), ("kube-01", "Running", "Ubuntu 24.04 LTS"))
+        self.assertIn(ipaddress.ip_address(e["ipv4"][0]), ipaddress.ip_network("127.0.10.0/24"))
+        info = json.loads(self.ok("multipass", "info", "kube-01", "--format", "json").stdout)
+        self.assertEqual(info["errors"], [])
+        i = info["info"]["kube-01"]
+        self.assertEqual(sorted(i), ["cpu_count", "disks", "image_hash", "image_release", "ipv4", "load", "memory",
+                                     "mounts", "release", "snapshot_count", "state"])
+        self.assertEqual(i["cpu_count"], "2")
+        self.assertIsInstance(i["memory"]["total"], int)
+        self.assertIsInstance(i["disks"]["sda1"]["total"], str)
+        # Qt writes empty containers on two lines, 4-space indents
+        self.assertIn('"errors": [\n    ]', self.ok("multipass", "info", "kube-01", "--format", "json").stdout)
+        csv = self.ok("multipass", "list", "--format", "csv").stdout.splitlines()
+        self.assertEqual(csv[0], "Name,State,IPv4,IPv6,Release,AllIPv4")
+        self.assertTrue(self.ok("multipass", "list").stdout.startswith("Name                    State"))
+        inst = self.state_of("multipass")["instances"]["kube-01"]
+        self.assertTrue(inst["user_data"].startswith("#cloud-config\n"))
+        self.assertIn("pollinate", inst["user_data"])  # the daemon's merge
+        self.assertEqual(inst["user_data_raw"], CLOUD_INIT_K3S)
+
+    def test_launch_errors(self):
+        self.ok("multipass", "launch", "--name", "a")
+        cases = [
+            (["launch", "--name", "a"], 2, 'launch failed: instance "a" already exists'),
+            (["launch", "-m", "3Q"], 1, "3Q is not a valid memory size"),
+            (["launch", "-m", "100M"], 2, "launch failed: Invalid arguments supplied\nInvalid memory size value supplied: 100M."),
+            (["launch", "-d", "100M"], 2, "Invalid disk size value supplied: 100M."),
+            (["launch", "-c", "0"], 1, "Error: invalid CPU count '0', need a positive integer value."),
+            (["launch", "--name", "-bad-"], 2, "Invalid instance name supplied: -bad-"),
+            (["launch", "--name", "9bad"], 2, "Invalid instance name supplied: 9bad"),
+            (["launch", "--bogus"], 1, "Unknown option 'bogus'."),
+            (["launch", "a:b:c"], 1, "Invalid remote and source image name supplied"),
+            (["launch", "--cloud-init", "/nonexistent.yaml"], 1,
+             "Could not load cloud-init configuration: bad file: /nonexistent.yaml\nPlease ensure that Multipass can read it."),
+            (["launch", "--timeout", "x"], 1, "error: --timeout value has to be a positive integer"),
+            (["list", "--format", "xml"], 1, "Invalid format type given."),
+            (["frobnicate"], 1, ""),
+        ]
+        for argv, code, text in cases:
+            r = self.run_tool("multipass", *argv)
+            self.assertEqual(r.returncode, code, (argv, r.stderr))
+            self.assertIn(text, r.stderr + r.stdout, argv)
+        r = self.run_tool("multipass", "launch", "--cloud-init", "-", input="packages: [curl\n")
+        self.assertEqual(r.returncode, 1)
+        self.assertTrue(r.stderr.startswith("Could not load cloud-init configuration: "), r.stderr)
+        self.assertEqual([i["name"] for i in json.loads(self.ok("multipass", "list", "--format", "json").stdout)["list"]], ["a"])
+
+    def test_missing_instance_texts(self):
+        r = self.run_tool("multipass", "info", "nope")
+        self.assertEqual((r.returncode, r.stderr), (2, 'info failed: The following errors occurred:\ninstance "nope" does not exist\n'))
+        r = self.run_tool("multipass", "start", "nope")
+        self.assertEqual((r.returncode, r.stderr), (2, "start failed: instance(s) missing\nInstance 'nope' does not exist.\n\n"))
+        r = self.run_tool("multipass", "exec", "nope", "--", "true")
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.stderr.count('instance "nope" does not exist'), 2)
+        r = self.run_tool("multipass", "exec", "-n", "nope", "--", "true")
+        self.assertEqual(r.stderr.count('instance "nope" does not exist'), 1)
+        r = self.run_tool("multipass", "delete")
+        self.assertEqual((r.returncode, r.stderr), (1, "Name argument or --all is required\n"))
+
+    def test_lifecycle(self):
+        self.ok("multipass", "launch", "--name", "a")
+        self.ok("multipass", "launch", "--name", "b")
+        self.ok("multipass", "stop", "a")
+        states = {e["name"]: (e["state"], e["ipv4"]) for e in json.loads(self.ok("multipass", "list", "--format", "json").stdout)["list"]}
+        self.assertEqual(states["a"], ("Stopped", []))
+        self.assertEqual(states["b"][0], "Running")
+        self.ok("multipass", "start", "a")
+        self.ok("multipass", "delete", "a")
+        r = self.run_tool("multipass", "exec", "a", "--", "true")
+        self.assertEqual((r.returncode, r.stderr), (2, 'exec failed: The following errors occurred:\ninstance "a" is deleted\n'))
+        self.ok("multipass", "delete", "a")  # deleted instances still count as existing
+        self.assertEqual(json.loads(self.ok("multipass", "info", "--format", "json").stdout)["info"]["a"]["state"], "Deleted")
+        r = self.run_tool("multipass", "purge", "x")
+        self.assertEqual((r.returncode, r.stderr), (1, "This command takes no arguments\n"))
+        self.ok("multipass", "purge")
+        self.ok("multipass", "delete", "--purge", "b")
+        self.assertEqual(json.loads(self.ok("multipass", "list", "--format", "json").stdout), {"list": []})
+        self.assertEqual(self.run_tool("multipass", "list").stderr, "No instances found.\n")
+
+    def test_exec_simulation(self):
+        self.ok("multipass", "launch", "--name", "kube-01", "--cloud-init", "-", input=CLOUD_INIT_K3S)
+        r = self.ok("multipass", "exec", "kube-01", "--", "cloud-init", "status", "--wait")
+        self.assertIn("status: done", r.stdout)
+        kc = yaml.safe_load(self.ok("multipass", "exec", "-n", "kube-01", "--", "sudo", "cat", "/etc/rancher/k3s/k3s.yaml").stdout)
+        self.assertEqual([c["name"] for c in kc["clusters"]], ["default"])
+        self.assertEqual(kc["clusters"][0]["cluster"]["server"], "https://127.0.0.1:6443")
+        self.assertEqual((kc["users"][0]["name"], kc["contexts"][0]["name"], kc["current-context"]), ("default",) * 3)
+        r = self.run_tool("multipass", "exec", "kube-01", "--", "cat", "/etc/rancher/k3s/k3s.yaml")
+        self.assertEqual((r.returncode, r.stderr), (1, "cat: /etc/rancher/k3s/k3s.yaml: Permission denied\n"))
+        self.assertEqual(self.ok("multipass", "exec", "kube-01", "--", "cat", "/etc/meshlab/locality").stdout,
+                         "milky-way/solar-system/kube-01\n")
+        self.assertEqual(self.run_tool("multipass", "exec", "kube-01", "--", "test", "-f", "/nope").returncode, 1)
+        r = self.ok("multipass", "exec", "kube-01", "--", "istio-frobnicate", "--now")
+        self.assertEqual(r.stdout, "")
+        self.assertEqual(self.calls("multipass")[-1]["note"]["unsimulated"], [["istio-frobnicate", "--now"]])
+        self.ok("multipass", "exec", "kube-01", "--", "sudo", "sh", "-c", "echo '127.0.20.1 istiod.istio-system.svc' >> /etc/hosts && mkdir -p /etc/certs")
+        self.assertIn("istiod.istio-system.svc", self.ok("multipass", "exec", "kube-01", "--", "cat", "/etc/hosts").stdout)
+        r = self.run_tool("multipass", "exec", "kube-01", "--", "sh", "-c", "exit 0; false")
+        self.assertEqual(r.returncode, 1)
+        r = self.run_tool("multipass", "exec", "kube-01", "--", "ls", "-l", "--bogus")
+        self.assertEqual(r.returncode, 0)  # inner options after -- belong to the inner command
+        r = self.run_tool("multipass", "exec", "kube-01", "ls", "-l")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('Options to the inner command should come after "--"', r.stderr)
+
+    def test_transfer(self):
+        self.ok("multipass", "launch", "--name", "virt-01")
+        src = os.path.join(self.tmp, "cluster.env")
+        with open(src, "w") as f:
+            f.write("ISTIO_NAMESPACE='istio-system'\n")
+        self.ok("multipass", "transfer", src, "virt-01:/tmp/")
+        self.assertEqual(self.ok("multipass", "exec", "virt-01", "--", "cat", "/tmp/cluster.env").stdout,
+                         "ISTIO_NAMESPACE='istio-system'\n")
+        self.ok("multipass", "transfer", src, "virt-01:bootstrap/cluster.env", "--parents")
+        self.assertEqual(self.run_tool("multipass", "exec", "virt-01", "--", "test", "-f", "/home/ubuntu/bootstrap/cluster.env").returncode, 0)
+        r = self.run_tool("multipass", "transfer", src, "virt-01:/nodir/cluster.env")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("[error] [sftp] remote target does not exist", r.stderr)
+        r = self.run_tool("multipass", "transfer", src, "virt-01:/etc/cluster.env")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("Permission denied", r.stderr)
+        self.ok("multipass", "transfer", "-", "virt-01:/tmp/token", input="tok\n")
+        out = os.path.join(self.tmp, "back")
+        self.ok("multipass", "transfer", "virt-01:/tmp/token", out)
+        self.assertEqual(read(out), "tok\n")
+        self.assertEqual(self.ok("multipass", "transfer", "virt-01:/tmp/token", "-").stdout, "tok\n")
+        r = self.run_tool("multipass", "transfer", src)
+        self.assertEqual((r.returncode, r.stderr), (1, "Not enough arguments given\n"))
+        r = self.run_tool("multipass", "transfer", src, src)
+        self.assertEqual(r.returncode, 1)
+
+    def test_parallel_launches(self):
+        names = [f"vm-{i}" for i in range(6)]
+        results = {}
+
+        def launch(n):
+            results[n] = self.run_tool("multipass", "launch", "--name", n, "--cloud-init", "-", input=CLOUD_INIT_K3S)
+
+        threads = [threading.Thread(target=launch, args=(n,)) for n in names]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for n in names:
+            self.assertEqual(results[n].returncode, 0, results[n].stderr)
+        lst = json.loads(self.ok("multipass", "list", "--format", "json").stdout)["list"]
+        self.assertEqual(sorted(e["name"] for e in lst), names)
+        ips = [e["ipv4"][0] for e in lst]
+        self.assertEqual(len(set(ips)), len(ips))
+        clusters = self.state_of("clusters")
+        self.assertEqual(sorted(clusters), [f"k3s/{n}" for n in names])
+        self.assertEqual(len(self.calls("multipass")), 7)
+
+    def test_k3s_cluster_through_kubectl(self):
+        path, ip = self.k3s_vm("kube-01")
+        nodes = json.loads(self.ok("kubectl", "--kubeconfig", path, "--context", "kube-01", "get", "nodes", "-o", "json").stdout)
+        self.assertEqual(len(nodes["items"]), 1)
+        n = nodes["items"][0]
+        self.assertEqual(n["metadata"]["name"], "kube-01")
+        self.assertEqual(n["metadata"]["labels"]["topology.kubernetes.io/zone"], "solar-system")
+        self.assertEqual(n["metadata"]["labels"]["topology.istio.io/subzone"], "kube-01")
+        self.assertEqual(n["status"]["addresses"][0]["address"], ip)
+        self.assertEqual(n["status"]["nodeInfo"]["kubeletVersion"], "v1.30.2+k3s2")
+        # the unmodified k3s kubeconfig points at the VM's loopback: refused from the host
+        raw = os.path.join(self.tmp, "raw.yaml")
+        with open(raw, "w") as f:
+            f.write(self.ok("multipass", "exec", "kube-01", "--", "sudo", "cat", "/etc/rancher/k3s/k3s.yaml").stdout)
+        r = self.run_tool("kubectl", "--kubeconfig", raw, "get", "nodes")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("The connection to the server 127.0.0.1:6443 was refused", r.stderr)
+        # stopped VM: its API is gone
+        self.ok("multipass", "stop", "kube-01")
+        r = self.run_tool("kubectl", "--kubeconfig", path, "get", "nodes")
+        self.assertIn(f"The connection to the server {ip}:6443 was refused", r.stderr)
+        self.ok("multipass", "delete", "--purge", "kube-01")
+        self.assertEqual(self.state_of("clusters"), {})
+
+
+class TestKind(FakeTestCase):
+    def test_create_merges_kubeconfig_like_kind(self):
+        kc = os.path.join(self.tmp, "kc")
+        with open(kc, "w") as f:
+            yaml.safe_dump({"apiVersion": "v1", "kind": "Config", "current-context": "mine",
+                            "clusters": [{"name": "mine", "cluster": {"server": "https://127.0.0.1:1"}}],
+                            "contexts": [{"name": "mine", "context": {"cluster": "mine", "user": "mine"}}],
+                            "users": [{"name": "mine", "user": {"token": "t"}}]}, f)
+        r = self.kind_cluster("east", kc)
+        self.assertIn('Set kubectl context to "kind-east"', r.stderr)
+        self.assertEqual(r.stdout, "")
+        cfg = load_yaml(kc)
+        self.assertEqual(cfg["current-context"], "kind-east")
+        for section in ("clusters", "contexts", "users"):
+            self.assertEqual(sorted(e["name"] for e in cfg[section]), ["kind-east", "mine"])
+        server = [c for c in cfg["clusters"] if c["name"] == "kind-east"][0]["cluster"]["server"]
+        self.assertRegex(server, r"^https://127\.0\.0\.1:\d+$")
+        self.assertEqual([c for c in cfg["contexts"] if c["name"] == "kind-east"][0]["context"],
+                         {"cluster": "kind-east", "user": "kind-east"})
+        if os.path.exists(REAL_KUBECTL):
+            real = subprocess.run([REAL_KUBECTL, "config", "view", "--kubeconfig", kc, "-o", "json"], capture_output=True, text=True)
+            self.assertEqual(real.returncode, 0, real.stderr)
+        self.assertEqual(self.ok("kind", "get", "nodes", "--name", "east").stdout.split(),
+                         ["east-control-plane", "east-worker", "east-worker2"])
+        internal = yaml.safe_load(self.ok("kind", "get", "kubeconfig", "--name", "east", "--internal").stdout)
+        self.assertEqual(internal["clusters"][0]["cluster"]["server"], "https://east-control-plane:6443")
+        r = self.run_tool("kind", "create", "cluster", "--name", "east", "--kubeconfig", kc)
+        self.assertEqual((r.returncode, r.stderr), (1, 'ERROR: failed to create cluster: node(s) already exist for a cluster with the name "east"\n'))
+        self.ok("kind", "delete", "cluster", "--name", "east", "--kubeconfig", kc)
+        cfg = load_yaml(kc)
+        self.assertEqual([e["name"] for e in cfg["clusters"]], ["mine"])
+        self.assertEqual(cfg["current-context"], "")
+        r = self.ok("kind", "delete", "cluster", "--name", "east", "--kubeconfig", kc)  # idempotent
+        self.assertIn('Deleting cluster "east" ...', r.stderr)
+
+    def test_get_clusters_sorted_and_empty(self):
+        r = self.ok("kind", "get", "clusters")
+        self.assertEqual((r.stdout, r.stderr), ("", "No kind clusters found.\n"))
+        self.ok("kind", "create", "cluster", "--name", "zeta", "-q")
+        self.ok("kind", "create", "cluster", "--name", "alpha")
+        self.assertEqual(self.ok("kind", "get", "clusters").stdout, "alpha\nzeta\n")
+        self.assertEqual(load_yaml(os.path.join(self.home, ".kube", "config"))["current-context"], "kind-alpha")
+        r = self.run_tool("kind", "get", "kubeconfig", "--name", "nope")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("could not locate any control plane nodes for cluster named 'nope'", r.stderr)
+        r = self.run_tool("kind", "get", "clusters", "--bogus")
+        self.assertEqual((r.returncode, r.stderr), (1, "ERROR: unknown flag: --bogus\n"))
+        self.assertEqual(self.ok("kind", "version").stdout, "kind v0.32.0 go1.24.6 linux/amd64\n")
+
+    def test_config_errors(self):
+        r = self.run_tool("kind", "create", "cluster", "--config", "-", input="kind: Cluster\napiVersion: v9\n")
+        self.assertEqual((r.returncode, r.stderr), (1, "ERROR: failed to create cluster: unknown apiVersion: v9\n"))
+        r = self.run_tool("kind", "create", "cluster", "--config", "-",
+                          input="kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodez: []\n")
+        self.assertIn("field nodez not found in type v1alpha4.Cluster", r.stderr)
+        r = self.run_tool("kind", "create", "cluster", "--config", "/nope.yaml")
+        self.assertIn("error reading file: open /nope.yaml: no such file or directory", r.stderr)
+        r = self.run_tool("kind", "create", "cluster", "--name", "Bad_Name")
+        self.assertIn("is not a valid cluster name", r.stderr)
+        self.assertEqual(self.ok("kind", "get", "clusters").stdout, "")
+
+    def test_nodes_labels_network_and_docker_view(self):
+        self.kind_cluster("east")
+        nodes = json.loads(self.ok("kubectl", "--context", "kind-east", "get", "nodes", "-o", "json").stdout)["items"]
+        zones = {n["metadata"]["name"]: n["metadata"]["labels"].get("topology.kubernetes.io/zone") for n in nodes}
+        self.assertEqual(zones, {"east-control-plane": None, "east-worker": "zone1", "east-worker2": "zone2"})
+        ips = [n["status"]["addresses"][0]["address"] for n in nodes]
+        for ip in ips:
+            self.assertIn(ipaddress.ip_address(ip), ipaddress.ip_network("127.18.0.0/16"))
+        self.assertEqual(self.ok("docker", "network", "inspect", "-f", "{{.IPAM.Config}}", "kind").stdout,
+                         "[{127.18.0.0/16  127.18.0.1 map[]}]\n")
+        names = self.ok("docker", "ps", "-a", "--filter", "label=io.x-k8s.kind.cluster=east", "--format", "{{.Names}}").stdout.split()
+        self.assertEqual(sorted(names), ["east-control-plane", "east-worker", "east-worker2"])
+        # host-port clash with a second cluster
+        cfg = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n  extraPortMappings:\n  - containerPort: 31443\n    hostPort: 15443\n"
+        self.ok("kind", "create", "cluster", "--name", "p1", "--config", "-", input=cfg)
+        r = self.run_tool("kind", "create", "cluster", "--name", "p2", "--config", "-", input=cfg)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("port is already allocated", r.stderr)
+        self.assertNotIn("p2", self.ok("kind", "get", "clusters").stdout)
+
+
+class TestDocker(FakeTestCase):
+    def test_registry_container_flow(self):
+        argv = ["run", "-d", "--restart=always", "--name", "lab-cache-dockerio", "-p", "127.0.0.1:5001:5000",
+                "-v", "lab-cache-dockerio:/var/lib/registry", "-e", "REGISTRY_PROXY_REMOTEURL=https://registry-1.docker.io", "registry:2"]
+        r = self.ok("docker", *argv)
+        cid = r.stdout.strip()
+        self.assertRegex(cid, r"^[0-9a-f]{64}$")
+        r = self.run_tool("docker", *argv)
+        self.assertEqual(r.returncode, 125)
+        self.assertIn(f'docker: Error response from daemon: Conflict. The container name "/lab-cache-dockerio" is already in use by container "{cid}".', r.stderr)
+        self.assertIn("Run 'docker run --help' for more information", r.stderr)
+        r = self.run_tool("docker", "start", "nope")
+        self.assertEqual((r.returncode, r.stderr), (1, "Error response from daemon: No such container: nope\nError: failed to start containers: nope\n"))
+        self.assertEqual(self.ok("docker", "start", "lab-cache-dockerio").stdout, "lab-cache-dockerio\n")
+        self.assertEqual(self.ok("docker", "inspect", "-f", "{{.State.Running}}", "lab-cache-dockerio").stdout, "true\n")
+        self.assertEqual(self.ok("docker", "inspect", "-f", "{{json .NetworkSettings.Networks.kind}}", "lab-cache-dockerio").stdout, "null\n")
+        full = json.loads(self.ok("docker", "inspect", "lab-cache-dockerio").stdout)
+        self.assertEqual(full[0]["Name"], "/lab-cache-dockerio")
+        self.assertEqual(full[0]["HostConfig"]["RestartPolicy"]["Name"], "always")
+        self.assertEqual(full[0]["HostConfig"]["PortBindings"]["5000/tcp"], [{"HostIp": "127.0.0.1", "HostPort": "5001"}])
+        self.assertIn("REGISTRY_PROXY_REMOTEURL=https://registry-1.docker.io", full[0]["Config"]["Env"])
+        r = self.run_tool("docker", "network", "connect", "kind", "lab-cache-dockerio")
+        self.assertEqual((r.returncode, r.stderr), (1, "Error response from daemon: network kind not found\n"))
+        self.ok("kind", "create", "cluster", "--name", "one", "-q")
+        self.ok("docker", "network", "connect", "kind", "lab-cache-dockerio")
+        net = json.loads(self.ok("docker", "inspect", "-f", "{{json .NetworkSettings.Networks.kind}}", "lab-cache-dockerio").stdout)
+        self.assertIn(ipaddress.ip_address(net["IPAddress"]), ipaddress.ip_network("127.18.0.0/16"))
+        r = self.run_tool("docker", "network", "connect", "kind", "lab-cache-dockerio")
+        self.assertIn("endpoint with name lab-cache-dockerio already exists in network kind", r.stderr)
+        r = self.run_tool("docker", "inspect", "nope")
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (1, "[]\n", "Error: No such object: nope\n"))
+        r = self.run_tool("docker", "rm", "lab-cache-dockerio")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("container is running", r.stderr)
+        self.ok("docker", "rm", "-f", "lab-cache-dockerio")
+        self.assertEqual(self.ok("docker", "ps", "-a", "--filter", "name=lab-cache", "-q").stdout, "")
+        r = self.run_tool("docker", "run", "--bogus", "x")
+        self.assertEqual(r.returncode, 125)
+        self.assertTrue(r.stderr.startswith("unknown flag: --bogus\n\nUsage:  docker run [OPTIONS] IMAGE [COMMAND] [ARG...]"))
+        self.assertEqual(self.run_tool("docker", "bogus").returncode, 1)
+
+    def test_published_port_clash(self):
+        self.ok("docker", "run", "-d", "--name", "a", "-p", "5001:5000", "registry:2")
+        r = self.run_tool("docker", "run", "-d", "--name", "b", "-p", "127.0.0.1:5001:5000", "registry:2")
+        self.assertEqual(r.returncode, 125)
+        self.assertIn("Bind for 127.0.0.1:5001 failed: port is already allocated", r.stderr)
+        self.assertEqual(self.ok("docker", "inspect", "-f", "{{.State.Status}}", "b").stdout, "created\n")
+
+    def test_exec_hosts_toml_into_kind_node(self):
+        self.ok("kind", "create", "cluster", "--name", "one", "-q")
+        d = "/etc/containerd/certs.d/docker.io"
+        self.ok("docker", "exec", "one-control-plane", "mkdir", "-p", d)
+        toml = 'server = "https://registry-1.docker.io"\n[host."http://lab-cache:5000"]\n  capabilities = ["pull", "resolve"]\n'
+        self.ok("docker", "exec", "-i", "one-control-plane", "cp", "/dev/stdin", f"{d}/hosts.toml", input=toml)
+        self.assertEqual(self.ok("docker", "exec", "one-control-plane", "cat", f"{d}/hosts.toml").stdout, toml)
+        r = self.run_tool("docker", "exec", "nope", "true")
+        self.assertEqual((r.returncode, r.stderr), (1, "Error response from daemon: No such container: nope\n"))
+
+    def test_registry_stand_in_answers_v2(self):
+        import socket
+        import urllib.request
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.ok("docker", "run", "-d", "--name", "cache", "-p", f"127.0.0.1:{port}:5000", "registry:2",
+                env={"MESHLAB_FAKE_REGISTRY_HTTP": "1"})
+        body = None
+        for _ in range(50):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1) as r:
+                    body = r.read()
+                    self.assertEqual(r.headers["Docker-Distribution-API-Version"], "registry/2.0")
+                break
+            except OSError:
+                time.sleep(0.1)
+        self.assertEqual(body, b"{}")
+        self.ok("docker", "stop", "cache")
+        gone = False
+        for _ in range(50):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1).close()
+                time.sleep(0.1)
+            except OSError:
+                gone = True
+                break
+        self.assertTrue(gone)
+
+
+class TestKubectl(FakeTestCase):
+    def setUp(self):
+        super().setUp()
+        self.kind_cluster("one")
+        self.k = ["--context", "kind-one"]
+
+    def kubectl(self, *args, **kw):
+        return self.run_tool("kubectl", *self.k, *args, **kw)
+
+    def test_errors_are_kubectls(self):
+        r = self.run_tool("kubectl", "--context", "nope", "get", "nodes")
+        self.assertEqual((r.returncode, r.stderr), (1, "Error in configuration: context was not found for specified context: nope\n"))
+        r = self.kubectl("get", "nodes", "--bogus")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: unknown flag: --bogus\nSee 'kubectl get --help' for usage.\n"))
+        r = self.kubectl("get", "frobs")
+        self.assertEqual((r.returncode, r.stderr), (1, 'error: the server doesn\'t have a resource type "frobs"\n'))
+        r = self.kubectl("-n", "default", "get", "secret", "nope")
+        self.assertEqual((r.returncode, r.stderr), (1, 'Error from server (NotFound): secrets "nope" not found\n'))
+        r = self.kubectl("get", "ns", "nope", "--ignore-not-found", "-o", "name")
+        self.assertEqual((r.returncode, r.stdout), (0, ""))
+        r = self.kubectl("apply", "--force-conflicts", "-f", "-", input="")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: --force-conflicts only works with --server-side\n"))
+        r = self.kubectl("-n", "nowhere", "apply", "-f", "-", input="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('Error from server (NotFound): error when creating "STDIN": namespaces "nowhere" not found', r.stderr)
+        r = self.kubectl("apply", "-f", "-", input="apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: a, namespace: argocd}\n")
+        self.assertIn('no matches for kind "Application" in version "argoproj.io/v1alpha1"\nensure CRDs are installed first', r.stderr)
+        r = self.kubectl("create", "namespace", "default")
+        self.assertEqual((r.returncode, r.stderr), (1, 'Error from server (AlreadyExists): namespaces "default" already exists\n'))
+        r = self.kubectl("patch", "ns", "default", "--type", "bogus", "-p", "{}")
+        self.assertEqual(r.stderr, 'error: --type must be one of [json merge strategic], not "bogus"\n')
+        r = self.kubectl("wait", "--for=condition=Ready", "pod", "-l", "app=nothing", "--timeout=1s")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: no matching resources found\n"))
+        r = self.kubectl("label", "node", "one-worker", "topology.kubernetes.io/zone=other")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: 'topology.kubernetes.io/zone' already has a value (zone1), and --overwrite is false\n"))
+
+    def test_apply_get_delete_and_output_formats(self):
+        self.assertEqual(self.kubectl("create", "namespace", "istio-system").stdout, "namespace/istio-system created\n")
+        ca = os.path.join(self.tmp, "ca-cert.pem")
+        with open(ca, "w") as f:
+            f.write("CERT\n")
+        rendered = self.ok("kubectl", "-n", "istio-system", "create", "secret", "generic", "cacerts", f"--from-file={ca}",
+                           "--from-file=root-cert.pem=" + ca, "--from-literal=k=v", "--dry-run=client", "-o", "yaml").stdout
+        doc = yaml.safe_load(rendered)
+        self.assertEqual(sorted(doc["data"]), ["ca-cert.pem", "k", "root-cert.pem"])
+        self.assertEqual(doc["metadata"], {"name": "cacerts", "namespace": "istio-system", "creationTimestamp": None})
+        self.assertEqual(self.kubectl("apply", "-f", "-", input=rendered).stdout, "secret/cacerts created\n")
+        self.assertEqual(self.kubectl("apply", "-f", "-", input=rendered).stdout, "secret/cacerts unchanged\n")
+        self.assertEqual(self.kubectl("apply", "--server-side", "--field-manager=meshlab", "-f", "-", input=rendered).stdout,
+                         "secret/cacerts serverside-applied\n")
+        self.assertEqual(self.kubectl("-n", "istio-system", "get", "secret", "cacerts", "-o", "jsonpath={.data.k}").stdout, "dg==")
+        self.assertEqual(self.kubectl("get", "nodes", "-o", "jsonpath={.items[*].metadata.name}").stdout,
+                         "one-control-plane one-worker one-worker2")
+        lines = self.kubectl("get", "nodes", "-o",
+                             'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.metadata.labels.topology\\.kubernetes\\.io/zone}{"\\n"}{end}').stdout
+        self.assertEqual(lines, "one-control-plane\t\none-worker\tzone1\none-worker2\tzone2\n")
+        self.assertEqual(self.kubectl("get", "ns", "istio-system", "-o", "name").stdout, "namespace/istio-system\n")
+        lst = json.loads(self.kubectl("get", "secrets", "-A", "-o", "json").stdout)
+        self.assertEqual(lst["kind"], "List")
+        self.assertEqual(self.kubectl("delete", "secret", "cacerts", "-n", "istio-system").stdout, 'secret "cacerts" deleted\n')
+        self.assertEqual(self.kubectl("delete", "secret", "cacerts", "-n", "istio-system", "--ignore-not-found").returncode, 0)
+        r = self.kubectl("get", "pods", "-n", "istio-system")
+        self.assertEqual((r.stdout, r.stderr), ("", "No resources found in istio-system namespace.\n"))
+        self.assertEqual(self.kubectl("label", "--overwrite", "node", "one-worker", "topology.istio.io/subzone=s1").stdout, "node/one-worker labeled\n")
+        self.assertEqual(self.kubectl("label", "--overwrite", "node/one-worker", "topology.istio.io/subzone=s1").stdout, "node/one-worker not labeled\n")
+        self.assertIn("node/one-control-plane condition met", self.kubectl("wait", "--for=condition=Ready", "nodes", "--all", "--timeout=10s").stdout)
+        self.assertEqual(self.kubectl("version", "--client", "-o", "json").returncode, 0)
+        self.assertIn("Server Version: v1.36.1", self.kubectl("version").stdout)
+
+    def test_big_crd_needs_server_side_apply(self):
+        big = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+               "metadata": {"name": "applicationsets.argoproj.io"},
+               "spec": {"group": "argoproj.io", "scope": "Namespaced",
+                        "names": {"kind": "ApplicationSet", "plural": "applicationsets", "singular": "applicationset"},
+                        "versions": [{"name": "v1alpha1", "served": True, "storage": True,
+                                      "schema": {"openAPIV3Schema": {"description": "x" * 300000}}}]}}
+        r = self.kubectl("apply", "-f", "-", input=json.dumps(big))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("metadata.annotations: Too long: must have at most 262144 bytes", r.stderr)
+        self.assertEqual(self.kubectl("apply", "--server-side", "-f", "-", input=json.dumps(big)).stdout,
+                         "customresourcedefinition.apiextensions.k8s.io/applicationsets.argoproj.io serverside-applied\n")
+
+    def test_loadbalancer_and_tokens(self):
+        svc = "apiVersion: v1\nkind: Service\nmetadata: {name: istio-eastwestgateway, namespace: default}\nspec:\n  type: LoadBalancer\n  ports: [{name: tls, port: 15443}]\n"
+        self.kubectl("apply", "-f", "-", input=svc)
+        ip = self.kubectl("get", "svc", "istio-eastwestgateway", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}").stdout
+        self.assertIn(ipaddress.ip_address(ip), ipaddress.ip_network("127.0.20.0/24"))
+        self.assertIn("service/istio-eastwestgateway condition met",
+                      self.kubectl("wait", "--for=jsonpath={.status.loadBalancer.ingress}", "service/istio-eastwestgateway", "--timeout=5s").stdout)
+        sa = ("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: istio-reader-service-account, namespace: default}\n---\n"
+              "apiVersion: v1\nkind: Secret\ntype: kubernetes.io/service-account-token\nmetadata:\n  name: reader-token\n"
+              "  namespace: default\n  annotations: {kubernetes.io/service-account.name: istio-reader-service-account}\n")
+        self.kubectl("apply", "-f", "-", input=sa)
+        data = json.loads(self.kubectl("get", "secret", "reader-token", "-o", "json").stdout)["data"]
+        self.assertEqual(sorted(data), ["ca.crt", "namespace", "token"])
+        token = self.kubectl("create", "token", "istio-reader-service-account", "--audience", "istio-ca", "--duration", "3600s").stdout.strip()
+        self.assertEqual(token.count("."), 2)
+        r = self.kubectl("create", "token", "nobody")
+        self.assertEqual((r.returncode, r.stderr), (1, 'error: failed to create token: serviceaccounts "nobody" not found\n'))
+        # a kubeconfig built from the SA token works; a made-up token does not
+        server = load_yaml(os.path.join(self.home, ".kube", "config"))["clusters"][0]["cluster"]
+        kc = os.path.join(self.tmp, "sa.kubeconfig")
+        for tok, code in ((token, 0), ("made-up", 1)):
+            with open(kc, "w") as f:
+                yaml.safe_dump({"apiVersion": "v1", "kind": "Config", "current-context": "sa",
+                                "clusters": [{"name": "c", "cluster": server}],
+                                "contexts": [{"name": "sa", "context": {"cluster": "c", "user": "u"}}],
+                                "users": [{"name": "u", "user": {"token": tok}}]}, f)
+            r = self.run_tool("kubectl", "--kubeconfig", kc, "get", "ns", "default", "-o", "name")
+            self.assertEqual(r.returncode, code, r.stderr)
+        self.assertEqual(r.stderr, "error: You must be logged in to the server (Unauthorized)\n")
+        with open(kc, "w") as f:
+            yaml.safe_dump({"apiVersion": "v1", "kind": "Config", "current-context": "sa",
+                            "clusters": [{"name": "c", "cluster": {"server": server["server"], "certificate-authority-data": "eA=="}}],
+                            "contexts": [{"name": "sa", "context": {"cluster": "c", "user": "u"}}],
+                            "users": [{"name": "u", "user": {"token": token}}]}, f)
+        r = self.run_tool("kubectl", "--kubeconfig", kc, "get", "ns")
+        self.assertIn("x509: certificate signed by unknown authority", r.stderr)
+        internal = self.ok("kind", "get", "kubeconfig", "--name", "one", "--internal").stdout
+        with open(kc, "w") as f:
+            f.write(internal)
+        r = self.run_tool("kubectl", "--kubeconfig", kc, "get", "ns")
+        self.assertEqual((r.returncode, r.stderr), (1, "Unable to connect to the server: dial tcp: lookup one-control-plane: no such host\n"))
+
+    def test_argocd_flow(self):
+        self.kind_cluster("two")
+        install = os.path.join(HERE, "testdata", "argocd-install-min.yaml")
+        self.kubectl("create", "namespace", "argocd")
+        r = self.kubectl("apply", "-n", "argocd", "--server-side", "--force-conflicts", "-f", install)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("customresourcedefinition.apiextensions.k8s.io/applications.argoproj.io serverside-applied", r.stdout)
+        r = self.kubectl("wait", "--for=condition=Available", "deployment", "--all", "-n", "argocd", "--timeout=10s")
+        self.assertIn("deployment.apps/argocd-server condition met", r.stdout)
+        self.assertIn("successfully", self.kubectl("-n", "argocd", "rollout", "status", "statefulset/argocd-application-controller", "--timeout=10s").stdout + "successfully")
+        pw = self.kubectl("-n", "argocd", "get", "secret", "argocd-initial-admin-secret", "-o", "jsonpath={.data.password}").stdout
+        self.assertTrue(pw)
+        # register cluster two with a ServiceAccount token
+        k2 = ["--context", "kind-two"]
+        self.ok("kubectl", *k2, "apply", "-f", "-", input=(
+            "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: argocd-manager, namespace: kube-system}\n---\n"
+            "apiVersion: v1\nkind: Secret\ntype: kubernetes.io/service-account-token\nmetadata:\n  name: argocd-manager-token\n"
+            "  namespace: kube-system\n  annotations: {kubernetes.io/service-account.name: argocd-manager}\n"))
+        import base64
+        token = base64.b64decode(self.ok("kubectl", *k2, "-n", "kube-system", "get", "secret", "argocd-manager-token",
+                                         "-o", "jsonpath={.data.token}").stdout).decode()
+        server = yaml.safe_load(self.ok("kind", "get", "kubeconfig", "--name", "two", "--internal").stdout)["clusters"][0]["cluster"]["server"]
+        apps = f"""apiVersion: v1
+kind: Secret
+metadata:
+  name: cluster-two
+  namespace: argocd
+  labels: {{argocd.argoproj.io/secret-type: cluster, meshlab.dev/cell: smoke}}
+stringData:
+  name: two
+  server: {server}
+  config: '{{"bearerToken": "{token}", "tlsClientConfig": {{"insecure": false, "caData": "x"}}}}'
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {{name: httpbin-two, namespace: argocd}}
+spec:
+  project: default
+  source: {{repoURL: https://github.com/istio/istio, path: samples/httpbin, targetRevision: "1.30.3"}}
+  destination: {{name: two, namespace: httpbin}}
+  syncPolicy: {{syncOptions: [CreateNamespace=true]}}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {{name: lost, namespace: argocd}}
+spec:
+  project: default
+  source: {{repoURL: https://github.com/istio/istio, path: samples/httpbin}}
+  destination: {{name: nowhere, namespace: httpbin}}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {{name: istio-base, namespace: argocd}}
+spec:
+  goTemplate: true
+  generators: [{{clusters: {{selector: {{matchLabels: {{meshlab.dev/cell: smoke}}}}}}}}]
+  template:
+    metadata: {{name: 'istio-base-{{{{.name}}}}'}}
+    spec:
+      project: default
+      source: {{repoURL: https://istio-release.storage.googleapis.com/charts, chart: base, targetRevision: 1.30.3}}
+      destination: {{server: '{{{{.server}}}}', namespace: istio-system}}
+      syncPolicy: {{syncOptions: [CreateNamespace=true]}}
+"""
+        self.assertEqual(self.kubectl("apply", "-f", "-", input=apps).returncode, 0)
+
+        def statuses():
+            out = json.loads(self.kubectl("-n", "argocd", "get", "applications", "-o", "json").stdout)
+            return {a["metadata"]["name"]: ((a.get("status") or {}).get("sync", {}).get("status"),
+                                            (a.get("status") or {}).get("health", {}).get("status")) for a in out["items"]}
+
+        first = statuses()
+        self.assertEqual(first["httpbin-two"], ("OutOfSync", "Missing"))
+        self.assertEqual(first["lost"], ("Unknown", "Unknown"))
+        second = statuses()
+        self.assertEqual(second["httpbin-two"], ("Synced", "Healthy"))
+        self.assertEqual(second["istio-base-two"], ("Synced", "Healthy"))
+        msg = self.kubectl("-n", "argocd", "get", "application", "lost", "-o", "jsonpath={.status.conditions[0].message}").stdout
+        self.assertIn("there are no clusters with this name: nowhere", msg)
+        # the sync had effects on cluster two: namespaces and Istio CRDs
+        self.assertEqual(self.ok("kubectl", *k2, "get", "ns", "httpbin", "-o", "name").stdout, "namespace/httpbin\n")
+        self.assertIn("destinationrules.networking.istio.io", self.ok("kubectl", *k2, "get", "crd", "-o", "name").stdout)
+        # a pinned failure is reported with its message
+        self.ok("fakectl", "app-health", "httpbin-two", "--sync", "OutOfSync", "--health", "Degraded", "--message", "boom")
+        self.assertEqual(statuses()["httpbin-two"], ("OutOfSync", "Degraded"))
+        r = self.kubectl("wait", "--for=jsonpath={.status.health.status}=Healthy", "application/httpbin-two", "-n", "argocd", "--timeout=1s")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: timed out waiting for the condition on application.argoproj.io/httpbin-two\n"))
+
+    def test_config_subcommands_on_real_files(self):
+        kc = os.path.join(self.home, ".kube", "config")
+        r = self.ok("kubectl", "config", "get-contexts", "-o", "name")
+        self.assertEqual(r.stdout, "kind-one\n")
+        self.assertEqual(self.ok("kubectl", "config", "rename-context", "kind-one", "lab-one").stdout, 'Context "kind-one" renamed to "lab-one".\n')
+        self.assertEqual(self.ok("kubectl", "config", "use-context", "lab-one").stdout, 'Switched to context "lab-one".\n')
+        r = self.run_tool("kubectl", "config", "use-context", "nope")
+        self.assertEqual((r.returncode, r.stderr), (1, 'error: no context exists with the name: "nope"\n'))
+        flat = yaml.safe_load(self.ok("kubectl", "config", "view", "--raw", "--flatten", "--minify", "--context", "lab-one").stdout)
+        self.assertEqual(flat["current-context"], "lab-one")
+        self.assertNotEqual(flat["users"][0]["user"]["client-certificate-data"], "DATA+OMITTED")
+        redacted = yaml.safe_load(self.ok("kubectl", "config", "view").stdout)
+        self.assertEqual(redacted["users"][0]["user"]["client-certificate-data"], "DATA+OMITTED")
+        self.assertEqual(self.ok("kubectl", "config", "view", "-o", "jsonpath={.contexts[0].name}").stdout, "lab-one")
+        self.assertEqual(self.ok("kubectl", "get", "ns", "default", "-o", "name").stdout, "namespace/default\n")
+        r = self.ok("kubectl", "config", "delete-context", "lab-one")
+        self.assertEqual(r.stdout, f"deleted context lab-one from {kc}\n")
+        self.assertIn('warning: this removed your active context', r.stderr)
+        r = self.run_tool("kubectl", "config", "delete-context", "lab-one")
+        self.assertEqual((r.returncode, r.stderr), (1, f"error: cannot delete context lab-one, not in {kc}\n"))
+        self.assertEqual(self.ok("kubectl", "config", "delete-cluster", "kind-one").stdout, f"deleted cluster kind-one from {kc}\n")
+        self.assertEqual(self.ok("kubectl", "config", "delete-user", "kind-one").stdout, f"deleted user kind-one from {kc}\n")
+        self.assertEqual(self.ok("kubectl", "config", "set-cluster", "c", "--server=https://127.0.0.1:9").stdout, 'Cluster "c" set.\n')
+        self.assertEqual(self.ok("kubectl", "config", "set-credentials", "u", "--token=t").stdout, 'User "u" set.\n')
+        self.assertEqual(self.ok("kubectl", "config", "set-context", "x", "--cluster=c", "--user=u").stdout, 'Context "x" created.\n')
+        if os.path.exists(REAL_KUBECTL):
+            real = subprocess.run([REAL_KUBECTL, "config", "view", "--kubeconfig", kc], capture_output=True, text=True)
+            self.assertEqual(real.returncode, 0, real.stderr)
+        with open(kc, "w") as f:
+            f.write("clusters: [oops\n")
+        r = self.run_tool("kubectl", "config", "view")
+        self.assertEqual(r.returncode, 1)
+        self.assertTrue(r.stderr.startswith(f'error: error loading config file "{kc}": yaml: '), r.stderr)
+        self.assertEqual(read(kc), "clusters: [oops\n")
+
+    def test_kubeconfig_list_merge(self):
+        a = os.path.join(self.tmp, "a")
+        self.ok("fakectl", "external-cluster", "prod", "--kubeconfig", a, "--nodes", "2", "--label", "topology.kubernetes.io/region=eu")
+        env = {"KUBECONFIG": a + os.pathsep + os.path.join(self.home, ".kube", "config")}
+        self.assertEqual(self.ok("kubectl", "config", "get-contexts", "-o", "name", env=env).stdout, "kind-one\nprod\n")
+        nodes = self.ok("kubectl", "--context", "prod", "get", "nodes", "-o", "name", env=env).stdout
+        self.assertEqual(nodes, "node/prod-node-0\nnode/prod-node-1\n")
+        self.ok("fakectl", "cluster-down", "external/prod")
+        r = self.run_tool("kubectl", "--context", "prod", "get", "nodes", env=env)
+        self.assertIn("was refused", r.stderr)
+        if os.path.exists(REAL_KUBECTL):
+            real = subprocess.run([REAL_KUBECTL, "config", "view", "--kubeconfig", a], capture_output=True, text=True)
+            self.assertEqual(real.returncode, 0, real.stderr)
+
+
+class TestHelm(FakeTestCase):
+    def test_helm_flows(self):
+        self.ok("kind", "create", "cluster", "--name", "one", "-q")
+        self.assertEqual(self.ok("helm", "version", "--short").stdout, "v4.1.4+g05fa379\n")
+        r = self.run_tool("helm", "repo", "update")
+        self.assertEqual((r.returncode, r.stderr), (1, "Error: no repositories found. You must add one before updating\n"))
+        url = "https://istio-release.storage.googleapis.com/charts"
+        self.assertEqual(self.ok("helm", "repo", "add", "istio", url).stdout, '"istio" has been added to your repositories\n')
+        self.assertEqual(self.ok("helm", "repo", "add", "istio", url).stdout, '"istio" already exists with the same configuration, skipping\n')
+        r = self.run_tool("helm", "repo", "add", "istio", "https://example.invalid")
+        self.assertEqual((r.returncode, r.stderr), (1, "Error: repository name (istio) already exists, please specify a different name\n"))
+        self.assertIn("Update Complete. ⎈Happy Helming!⎈", self.ok("helm", "repo", "update").stdout)
+        base = ["upgrade", "--install", "istiod", "istio/istiod", "--kube-context", "kind-one", "-n", "istio-system", "--version", "1.30.3"]
+        r = self.run_tool("helm", *base)
+        self.assertEqual((r.returncode, r.stderr), (1, 'Error: create: failed to create: namespaces "istio-system" not found\n'))
+        r = self.ok("helm", *base, "--create-namespace", "--wait", "--timeout", "10m")
+        self.assertTrue(r.stdout.startswith('Release "istiod" does not exist. Installing it now.\nNAME: istiod\n'))
+        r = self.ok("helm", *base)
+        self.assertTrue(r.stdout.startswith('Release "istiod" has been upgraded. Happy Helming!\n'))
+        self.assertIn("REVISION: 2", r.stdout)
+        rel = json.loads(self.ok("helm", "list", "-n", "istio-system", "--kube-context", "kind-one", "-o", "json").stdout)
+        self.assertEqual([(x["name"], x["revision"], x["status"], x["chart"], x["app_version"]) for x in rel],
+                         [("istiod", "2", "deployed", "istiod-1.30.3", "1.30.3")])
+        self.assertEqual(self.ok("helm", "uninstall", "istiod", "-n", "istio-system", "--kube-context", "kind-one").stdout,
+                         'release "istiod" uninstalled\n')
+        r = self.run_tool("helm", "status", "istiod", "-n", "istio-system", "--kube-context", "kind-one", "-o", "json")
+        self.assertEqual((r.returncode, r.stderr), (1, "Error: release: not found\n"))
+        r = self.run_tool("helm", "install", "x", "y", "--bogus")
+        self.assertEqual((r.returncode, r.stderr), (1, "Error: unknown flag: --bogus\n"))
+        r = self.run_tool("helm", "list", "--kube-context", "nope")
+        self.assertEqual(r.stderr, 'Error: kubernetes cluster unreachable: context "nope" does not exist\n')
+
+
+class TestFaultsAndLatency(FakeTestCase):
+    def test_fail_matching_launch_once(self):
+        self.ok("fakectl", "fail", "multipass", "launch", "--match", "kube-02", "--times", "1", "--exit", "2",
+                "--stderr", "launch failed: Remote \"\" is unknown or unreachable.")
+        self.ok("multipass", "launch", "--name", "kube-01")
+        r = self.run_tool("multipass", "launch", "--name", "kube-02")
+        self.assertEqual((r.returncode, r.stderr), (2, 'launch failed: Remote "" is unknown or unreachable.\n'))
+        self.ok("multipass", "launch", "--name", "kube-02")
+        self.assertEqual(json.loads(self.ok("fakectl", "faults").stdout)["rules"], [])
+        self.assertEqual(self.calls("multipass")[1]["exit"], 2)
+
+    def test_hang_and_corrupt(self):
+        self.ok("fakectl", "hang", "kubectl", "apply", "--seconds", "30")
+        t0 = time.time()
+        with self.assertRaises(subprocess.TimeoutExpired):
+            self.run_tool("kubectl", "apply", "-f", "-", input="", timeout=1.5)
+        self.assertLess(time.time() - t0, 10)
+        self.ok("fakectl", "clear-faults")
+        self.ok("multipass", "launch", "--name", "a")
+        self.ok("fakectl", "corrupt", "multipass", "list", "--times", "1")
+        with self.assertRaises(ValueError):
+            json.loads(self.ok("multipass", "list", "--format", "json").stdout)
+        json.loads(self.ok("multipass", "list", "--format", "json").stdout)
+        self.ok("fakectl", "fail", "kubectl", "apply", "--stdin-match", "kind: Secret", "--stderr", "boom")
+        self.ok("kind", "create", "cluster", "--name", "one", "-q")
+        self.assertEqual(self.run_tool("kubectl", "apply", "-f", "-", input="apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: default}\n").stderr, "boom\n")
+        self.assertEqual(self.run_tool("kubectl", "apply", "-f", "-", input="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: s, namespace: default}\n").returncode, 0)
+
+    def test_latency_model(self):
+        env = {"MESHLAB_FAKE_LATENCY": "1", "MESHLAB_FAKE_LATENCY_SCALE": "0.02"}
+        t0 = time.time()
+        self.ok("multipass", "launch", "--name", "slow", env=env)
+        self.assertGreaterEqual(time.time() - t0, 60 * 0.02)
+        r = self.run_tool("multipass", "launch", "--name", "slower", "--timeout", "1",
+                          env={"MESHLAB_FAKE_LATENCY": "1", "MESHLAB_FAKE_LATENCY_SCALE": "0.1"})
+        self.assertEqual((r.returncode, r.stderr), (5, "Timed out waiting for instance launch.\n"))
+        # the daemon goes on launching: the instance shows up as Starting, then Running
+        lst = {e["name"]: e["state"] for e in json.loads(self.ok("multipass", "list", "--format", "json").stdout)["list"]}
+        self.assertEqual(lst["slower"], "Starting")
+
+
+class TestFakectl(FakeTestCase):
+    def test_world_is_empty_after_teardown(self):
+        self.kind_cluster("east")
+        self.ok("multipass", "launch", "--name", "vm")
+        self.ok("docker", "run", "-d", "--name", "cache", "-v", "cache:/var/lib/registry", "registry:2")
+        world = json.loads(self.ok("fakectl", "world").stdout)
+        self.assertEqual(world["kind_clusters"], ["east"])
+        self.assertEqual(world["api_clusters"], ["kind/east"])
+        self.assertEqual(world["multipass_instances"], {"vm": "Running"})
+        self.ok("kind", "delete", "cluster", "--name", "east")
+        self.ok("multipass", "delete", "--purge", "vm")
+        self.ok("docker", "rm", "-f", "cache")
+        self.ok("docker", "volume", "rm", "cache")
+        world = json.loads(self.ok("fakectl", "world").stdout)
+        self.assertEqual(world, {"multipass_instances": {}, "kind_clusters": [], "containers": {}, "networks": ["kind"],
+                                 "volumes": [], "api_clusters": [], "helm_releases": []})
+        self.assertEqual(json.loads(self.ok("fakectl", "state", "counters").stdout)["ips"].get("vm"), {})
+
+
+class TestAddresses(FakeTestCase):
+    def test_every_address_is_loopback(self):
+        self.k3s_vm("kube-01")
+        self.kind_cluster("east")
+        self.ok("docker", "run", "-d", "--name", "cache", "--network", "kind", "-p", "127.0.0.1:5001:5000", "registry:2")
+        self.ok("kubectl", "--context", "kind-east", "apply", "-f", "-", input=(
+            "apiVersion: v1\nkind: Service\nmetadata: {name: gw, namespace: default}\nspec: {type: LoadBalancer, ports: [{port: 80}]}\n"
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: default}\n"
+            "spec: {replicas: 2, selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: x}]}}}\n"))
+        self.ok("fakectl", "external-cluster", "ext", "--kubeconfig", os.path.join(self.tmp, "ext"))
+        addrs = self.ok("fakectl", "addresses").stdout.split()
+        self.assertGreater(len(addrs), 10)
+        loopback = ipaddress.ip_network("127.0.0.0/8")
+        for a in addrs:
+            self.assertIn(ipaddress.ip_address(a), loopback, a)
+
+
+if __name__ == "__main__":
+    unittest.main()
