@@ -5,6 +5,7 @@
 #include "exec/dry_run_runner.hpp"
 #include "lab/load.hpp"
 #include "plan/executor.hpp"
+#include "render/render.hpp"
 #include "net/http.hpp"
 #include "providers/external.hpp"
 #include "providers/kind.hpp"
@@ -16,6 +17,8 @@
 #include "util/files.hpp"
 
 #include <doctest/doctest.h>
+
+#include <yaml-cpp/yaml.h>
 
 #include <fmt/format.h>
 
@@ -566,5 +569,51 @@ clusters:
     CHECK(result.ok());
     CHECK(result.removed.empty());
     CHECK(runner.calls().empty());
+  }
+}
+
+TEST_CASE("actions::machines and render_all agree") {
+  // The steps read what render_all wrote: same paths, same node names and labels, same
+  // registry container names.
+  for (const auto* name : {"kind-locality", "multi-primary", "stamps", "ci-smoke"}) {
+    CAPTURE(name);
+    test::TempDir state;
+    test::RecordingRunner runner;
+    auto lab = example_lab(name);
+    lab.ca.key_type = "ecdsa"; // RSA 4096 takes seconds per key; nothing here depends on it
+    lab.ca.key_size = 256;
+    render::render_all(lab, render::RenderOptions{state.path(), std::nullopt});
+    Launch launch(lab, runner, state.path());
+    for (const auto& cluster : lab.clusters) {
+      CAPTURE(cluster.name);
+      if (cluster.provider == lab::Provider::multipass) {
+        const auto path = actions::detail::k3s_cloud_init_path(launch.ctx, cluster);
+        REQUIRE(std::filesystem::exists(path));
+        CHECK(util::read_file(path).find("node-name: \"" + launch.ctx.context_for(cluster) + "\"") != std::string::npos);
+      }
+      if (cluster.provider != lab::Provider::kind) continue;
+      const auto config = YAML::LoadFile(actions::detail::kind_config_path(launch.ctx, cluster).string());
+      CHECK(config["name"].as<std::string>() == launch.ctx.context_for(cluster));
+      const auto expected = actions::detail::expected_nodes(lab, cluster);
+      REQUIRE(config["nodes"].size() == expected.size());
+      // kind names control planes first, then workers, each in nodes[] order.
+      std::vector<YAML::Node> by_kind_name;
+      for (const char* role : {"control-plane", "worker"})
+        for (const auto& node : config["nodes"])
+          if (node["role"].as<std::string>() == role) by_kind_name.push_back(node);
+      for (std::size_t i = 0; i < expected.size(); ++i) {
+        CAPTURE(expected[i].name);
+        std::map<std::string, std::string> labels;
+        if (by_kind_name[i]["labels"])
+          for (const auto& label : by_kind_name[i]["labels"])
+            labels[label.first.as<std::string>()] = label.second.as<std::string>();
+        CHECK(labels == actions::detail::locality_labels(expected[i].locality));
+      }
+      for (const auto& registry : lab.registries) {
+        const auto hosts = util::read_file(actions::detail::hosts_toml_path(launch.ctx, cluster, registry));
+        CHECK(hosts.find("http://" + lab.registry_container(registry.name) + ":5000") != std::string::npos);
+      }
+    }
+    for (const auto& vm : lab.vms) CHECK(std::filesystem::exists(actions::detail::vm_cloud_init_path(launch.ctx, vm)));
   }
 }

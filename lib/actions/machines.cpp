@@ -37,7 +37,7 @@ void add(plan::PlanBuilder& plan, const LaunchContext& ctx, plan::Step step) {
 }
 
 providers::RegistryCacheSpec cache_spec(const lab::Lab& lab, const lab::Registry& registry) {
-  return {detail::registry_container(lab, registry.name), registry.port, registry.upstream};
+  return {lab.registry_container(registry.name), registry.port, registry.upstream};
 }
 
 std::string create_title(const LaunchContext& ctx, const lab::Cluster& cluster) {

@@ -71,7 +71,7 @@ MachinesDeleted delete_machines(const LaunchContext& ctx, exec::Runner& runner, 
   for (const auto& vm : ctx.lab.vms) multipass_names.push_back(ctx.lab.instance_name(vm.name));
   if (registries == DeleteRegistries::yes)
     for (const auto& registry : ctx.lab.registries)
-      cache_names.push_back(detail::registry_container(ctx.lab, registry.name));
+      cache_names.push_back(ctx.lab.registry_container(registry.name));
 
   MachinesDeleted result;
   auto provider_sweep = [&](lab::Provider kind, std::string what, std::vector<std::string> names) {

@@ -1,6 +1,7 @@
 #include "actions/machines_detail.hpp"
 
 #include "net/http.hpp"
+#include "render/kind_config.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/strings.hpp"
@@ -31,17 +32,7 @@ fs::path hosts_toml_path(const LaunchContext& ctx, const lab::Cluster& cluster, 
 }
 
 std::string node_hosts_toml_path(const lab::Registry& registry) {
-  return fmt::format("{}/{}/hosts.toml", k_containerd_certs_dir, registry.name);
-}
-
-std::string registry_container(const lab::Lab& lab, std::string_view host) {
-  std::string container = "registry-";
-  for (const char ch : host) {
-    const bool keep = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
-    const bool upper = ch >= 'A' && ch <= 'Z';
-    container += keep ? ch : upper ? static_cast<char>(ch - 'A' + 'a') : '-';
-  }
-  return lab.instance_name(container);
+  return fmt::format("{}/{}/hosts.toml", render::k_containerd_certs_dir, registry.name);
 }
 
 std::string provider_name(lab::Provider provider) { return std::string(lab::to_string(provider)); }

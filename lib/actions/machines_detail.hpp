@@ -23,14 +23,8 @@ std::filesystem::path k3s_cloud_init_path(const LaunchContext& ctx, const lab::C
 std::filesystem::path vm_cloud_init_path(const LaunchContext& ctx, const lab::Vm& vm);
 std::filesystem::path kind_config_path(const LaunchContext& ctx, const lab::Cluster& cluster);
 std::filesystem::path hosts_toml_path(const LaunchContext& ctx, const lab::Cluster& cluster, const lab::Registry& registry);
-// Where containerd looks for hosts.toml inside a kind node (kind.md: config_path).
-inline constexpr std::string_view k_containerd_certs_dir = "/etc/containerd/certs.d";
+// Where `registry`'s hosts.toml goes inside a kind node (render::k_containerd_certs_dir).
 std::string node_hosts_toml_path(const lab::Registry& registry);
-
-// The cache container of a registry; render's naming (lab.registry_container(host)):
-// instance_name("registry-" + host) lower-cased, other characters outside [a-z0-9-] as '-'.
-// TODO(providers): call lab.registry_container once render-nodes is on main.
-std::string registry_container(const lab::Lab& lab, std::string_view host);
 
 std::string provider_name(lab::Provider provider);
 providers::Machine cluster_machine(const LaunchContext& ctx, const lab::Cluster& cluster);
