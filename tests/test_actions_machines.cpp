@@ -4,12 +4,12 @@
 #include "actions/step_ids.hpp"
 #include "exec/dry_run_runner.hpp"
 #include "lab/load.hpp"
-#include "plan/executor.hpp"
-#include "render/render.hpp"
 #include "net/http.hpp"
+#include "plan/executor.hpp"
 #include "providers/external.hpp"
 #include "providers/kind.hpp"
 #include "providers/multipass.hpp"
+#include "render/render.hpp"
 #include "support/loopback_http.hpp"
 #include "support/recording_runner.hpp"
 #include "support/temp_dir.hpp"
@@ -51,15 +51,15 @@ lab::Lab example_lab(const std::string& name) {
 // A LaunchContext over `lab` whose providers all drive `runner`.
 struct Launch {
   Launch(const lab::Lab& lab, exec::Runner& runner, std::filesystem::path state_dir)
-      : multipass(runner), kind(runner, state_dir), external(runner),
-        ctx{lab, state_dir, [this](lab::Provider p) -> providers::Provider& {
-              switch (p) {
-              case lab::Provider::multipass: return multipass;
-              case lab::Provider::kind: return kind;
-              case lab::Provider::external: break;
-              }
-              return external;
-            }} {}
+      : multipass(runner), kind(runner, state_dir),
+        external(runner), ctx{lab, state_dir, [this](lab::Provider p) -> providers::Provider& {
+                                switch (p) {
+                                case lab::Provider::multipass: return multipass;
+                                case lab::Provider::kind: return kind;
+                                case lab::Provider::external: break;
+                                }
+                                return external;
+                              }} {}
   providers::Multipass multipass;
   providers::Kind kind;
   providers::External external;
@@ -107,9 +107,7 @@ nlohmann::json node(const std::string& name, bool ready, nlohmann::json labels) 
           {"status", {{"conditions", {{{"type", "Ready"}, {"status", ready ? "True" : "False"}}}}}}};
 }
 
-std::string node_list(const std::vector<nlohmann::json>& nodes) {
-  return nlohmann::json{{"items", nodes}}.dump();
-}
+std::string node_list(const std::vector<nlohmann::json>& nodes) { return nlohmann::json{{"items", nodes}}.dump(); }
 
 // Sets an environment variable for one scope.
 class ScopedEnv {
@@ -119,8 +117,10 @@ public:
     ::setenv(name, value.c_str(), 1);
   }
   ~ScopedEnv() {
-    if (m_old) ::setenv(m_name, m_old->c_str(), 1);
-    else ::unsetenv(m_name);
+    if (m_old)
+      ::setenv(m_name, m_old->c_str(), 1);
+    else
+      ::unsetenv(m_name);
   }
 
 private:
@@ -210,8 +210,8 @@ TEST_CASE("actions::machines steps") {
     const auto facts = run_step(*plan.find("vm/virt-01/create"), runner);
     CHECK(runner.count({"multipass", "launch", "--name", "virt-01"}) == 1);
     const auto calls = runner.calls();
-    const auto launch_call = std::find_if(calls.begin(), calls.end(),
-                                          [](const exec::Command& c) { return c.argv[1] == "launch"; });
+    const auto launch_call =
+        std::find_if(calls.begin(), calls.end(), [](const exec::Command& c) { return c.argv[1] == "launch"; });
     CHECK(launch_call->input == "#cloud-config\nhostname: virt-01\n");
     CHECK(facts.at("address") == "10.1.2.3");
     CHECK(plan.find("vm/virt-01/create")->verify(runner)); // running
@@ -274,14 +274,14 @@ contexts: [{name: kind-mesh-east, context: {cluster: kind-mesh-east, user: kind-
     CHECK(runner.count(get_nodes) == 3);
     CHECK(runner.count(kubectl(launch.ctx, "east", {"label"})) == 2);
     const auto argvs = runner.argvs();
+    CHECK(std::count(
+              argvs.begin(), argvs.end(),
+              kubectl(launch.ctx, "east",
+                      {"label", "--overwrite", "node", "mesh-east-worker", "topology.kubernetes.io/zone=zone1"})) == 1);
     CHECK(std::count(argvs.begin(), argvs.end(),
                      kubectl(launch.ctx, "east",
-                             {"label", "--overwrite", "node", "mesh-east-worker", "topology.kubernetes.io/zone=zone1"})) ==
-          1);
-    CHECK(std::count(argvs.begin(), argvs.end(),
-                     kubectl(launch.ctx, "east",
-                             {"label", "--overwrite", "node", "mesh-east-worker2", "topology.kubernetes.io/zone=zone2"})) ==
-          1);
+                             {"label", "--overwrite", "node", "mesh-east-worker2",
+                              "topology.kubernetes.io/zone=zone2"})) == 1);
     CHECK(facts.at("nodes") == "mesh-east-control-plane, mesh-east-worker, mesh-east-worker2");
     CHECK_FALSE(plan.find("cluster/east/ready")->verify(runner)); // the fake API still shows the old labels
   }
@@ -329,7 +329,8 @@ TEST_CASE("actions::detail::label_fixes") {
                        {"n1", {{"topology.kubernetes.io/region", "eu"}, {"topology.kubernetes.io/zone", "eu-1"}}}});
   }
   SUBCASE("external clusters: only missing labels are added, a cloud's own values stay") {
-    const auto fixes = actions::detail::label_fixes(nodes, {}, {"eu", "eu-1", "rack-1"}, LabelPolicy::add_missing, true);
+    const auto fixes =
+        actions::detail::label_fixes(nodes, {}, {"eu", "eu-1", "rack-1"}, LabelPolicy::add_missing, true);
     CHECK(fixes == actions::detail::LabelFixes{
                        {"n1", {{"topology.kubernetes.io/zone", "eu-1"}, {"topology.istio.io/subzone", "rack-1"}}},
                        {"n2", {{"topology.istio.io/subzone", "rack-1"}}}});
@@ -369,7 +370,8 @@ TEST_CASE("actions::detail::carve_metallb_pool") {
     CHECK(std::unique(pools.begin(), pools.end()) == pools.end());
   }
   SUBCASE("deterministic for a lab; another lab starts elsewhere") {
-    CHECK(actions::detail::carve_metallb_pool(kind_net, "a", 1, 2) == actions::detail::carve_metallb_pool(kind_net, "a", 1, 2));
+    CHECK(actions::detail::carve_metallb_pool(kind_net, "a", 1, 2) ==
+          actions::detail::carve_metallb_pool(kind_net, "a", 1, 2));
     CHECK(actions::detail::carve_metallb_pool(kind_net, "kind-locality", 0, 2) !=
           actions::detail::carve_metallb_pool(kind_net, "ci-smoke", 0, 2));
   }
@@ -378,8 +380,8 @@ TEST_CASE("actions::detail::carve_metallb_pool") {
     const auto pool = actions::detail::carve_metallb_pool(small, "x", 0, 1);
     CHECK(pool.address >= small.address + 128);
     CHECK(pool.last() <= small.address + 239);
-    CHECK_THROWS_WITH_AS(actions::detail::carve_metallb_pool(small, "x", 0, 8), doctest::Contains("room for MetalLB pools of 7"),
-                         Error);
+    CHECK_THROWS_WITH_AS(actions::detail::carve_metallb_pool(small, "x", 0, 8),
+                         doctest::Contains("room for MetalLB pools of 7"), Error);
     CHECK_THROWS_WITH_AS(actions::detail::carve_metallb_pool(*util::parse_cidr("10.89.0.0/25").block, "x", 0, 1),
                          doctest::Contains("too small"), Error);
   }
@@ -396,8 +398,8 @@ TEST_CASE("actions::loadbalancer step") {
   const auto plan = machine_plan(launch.ctx);
   const auto& step = *plan.find("cluster/west/loadbalancer");
 
-  runner.on(kubectl(launch.ctx, "west", {"get", "deployment", "controller", "--ignore-not-found", "-o", "json", "-n",
-                                        "metallb-system"}),
+  runner.on(kubectl(launch.ctx, "west",
+                    {"get", "deployment", "controller", "--ignore-not-found", "-o", "json", "-n", "metallb-system"}),
             Completed{.out = R"({"status": {"conditions": [{"type": "Available", "status": "True"}]}})"});
   runner.on({"docker", "network", "inspect", "-f", "{{json .IPAM.Config}}", "kind"},
             Completed{.out = R"([{"Subnet":"172.18.0.0/16","Gateway":"172.18.0.1"}])"});
@@ -407,12 +409,14 @@ TEST_CASE("actions::loadbalancer step") {
   runner.on(apply, [&](const exec::Command&) {
     // The manifest, then the pool twice: MetalLB's webhook is not answering the first time.
     ++applies;
-    return applies == 2 ? Completed{.exit_code = 1, .err = "failed calling webhook \"ipaddresspoolvalidationwebhook.metallb.io\""}
+    return applies == 2 ? Completed{.exit_code = 1,
+                                    .err = "failed calling webhook \"ipaddresspoolvalidationwebhook.metallb.io\""}
                         : Completed{};
   });
 
   const auto facts = run_step(step, runner);
-  const auto pool = actions::detail::carve_metallb_pool(*util::parse_cidr("172.18.0.0/16").block, "kind-locality", 1, 2);
+  const auto pool =
+      actions::detail::carve_metallb_pool(*util::parse_cidr("172.18.0.0/16").block, "kind-locality", 1, 2);
   CHECK(facts.at("pool") == pool.str());
   CHECK(facts.at("metallb_manifest_sha256") == net::sha256_hex(manifest));
   CHECK(applies == 3);
@@ -469,8 +473,10 @@ TEST_CASE("actions::delete_machines") {
   SUBCASE("what will not go is reported, the rest still removed") {
     const auto lab = example_lab("multi-primary");
     Launch launch(lab, runner, state.path());
-    runner.on({"multipass", "list", "--format", "json"},
-              Completed{.out = R"({"list": [{"name": "kube-00", "state": "Running"}, {"name": "virt-01", "state": "Stopped"}]})"});
+    runner.on(
+        {"multipass", "list", "--format", "json"},
+        Completed{
+            .out = R"({"list": [{"name": "kube-00", "state": "Running"}, {"name": "virt-01", "state": "Stopped"}]})"});
     runner.on_prefix({"multipass", "delete"}, Completed{.exit_code = 2, .err = "delete failed: busy"});
     const auto result = actions::delete_machines(launch.ctx, runner, actions::DeleteRegistries::no);
     CHECK_FALSE(result.ok());
@@ -493,7 +499,9 @@ TEST_CASE("actions::machines in a dry run") {
   test::TempDir state;
   std::ostringstream printed;
   exec::DryRunRunner runner(printed);
-  test::LoopbackHttp server([](const test::LoopbackHttp::Seen&) { return std::pair{200, std::string("kind: List\n")}; });
+  test::LoopbackHttp server([](const test::LoopbackHttp::Seen&) {
+    return std::pair{200, std::string("kind: List\n")};
+  });
   const ScopedEnv url("MESHLAB_METALLB_MANIFEST_URL", server.url("/metallb-native.yaml"));
   const auto lab = example_lab("kind-locality");
   Launch launch(lab, runner, state.path());
@@ -508,8 +516,9 @@ TEST_CASE("actions::machines in a dry run") {
   auto commands = plan::commands_by_step(result);
   CHECK(commands["registry/docker.io"] == std::vector<std::string>{"docker start mesh-registry-docker-io"});
   CHECK(std::count(commands["cluster/east/create"].begin(), commands["cluster/east/create"].end(),
-                   "kind create cluster --name mesh-east --config " + (state / "clusters/east/kind-config.yaml").string() +
-                       " --kubeconfig " + (state / "kind/mesh-east.kubeconfig").string()) == 1);
+                   "kind create cluster --name mesh-east --config " +
+                       (state / "clusters/east/kind-config.yaml").string() + " --kubeconfig " +
+                       (state / "kind/mesh-east.kubeconfig").string()) == 1);
   CHECK(result.find("cluster/east/loadbalancer")->status != plan::StepStatus::done);
   // A step that must read an answer says why its commands stop.
   CHECK(result.find("cluster/east/kubeconfig")->error.find("depend on answers a dry run does not have") !=
@@ -560,8 +569,9 @@ clusters:
     CHECK(std::count(argvs.begin(), argvs.end(),
                      kubectl(launch.ctx, "prod", {"label", "node", "gke-a", "topology.kubernetes.io/zone=eu-1"})) == 1);
     CHECK(std::count(argvs.begin(), argvs.end(),
-                     kubectl(launch.ctx, "prod", {"label", "node", "gke-b", "topology.kubernetes.io/region=eu",
-                                                 "topology.kubernetes.io/zone=eu-1"})) == 1);
+                     kubectl(launch.ctx, "prod",
+                             {"label", "node", "gke-b", "topology.kubernetes.io/region=eu",
+                              "topology.kubernetes.io/zone=eu-1"})) == 1);
     CHECK(runner.count(kubectl(launch.ctx, "prod", {"label", "--overwrite"})) == 0);
   }
   SUBCASE("delete never touches it") {
@@ -589,7 +599,8 @@ TEST_CASE("actions::machines and render_all agree") {
       if (cluster.provider == lab::Provider::multipass) {
         const auto path = actions::detail::k3s_cloud_init_path(launch.ctx, cluster);
         REQUIRE(std::filesystem::exists(path));
-        CHECK(util::read_file(path).find("node-name: \"" + launch.ctx.context_for(cluster) + "\"") != std::string::npos);
+        CHECK(util::read_file(path).find("node-name: \"" + launch.ctx.context_for(cluster) + "\"") !=
+              std::string::npos);
       }
       if (cluster.provider != lab::Provider::kind) continue;
       const auto config = YAML::LoadFile(actions::detail::kind_config_path(launch.ctx, cluster).string());

@@ -163,8 +163,8 @@ TEST_CASE("actions::machines against the fake tools") {
   // Teardown: every machine of the lab, the cache only when asked.
   auto deleted = actions::delete_machines(ctx, runner, actions::DeleteRegistries::no);
   CHECK(deleted.ok());
-  CHECK(deleted.removed == std::vector<std::string>{"kind cluster fk-east", "multipass instance fk-k3s",
-                                                    "multipass instance fk-db"});
+  CHECK(deleted.removed ==
+        std::vector<std::string>{"kind cluster fk-east", "multipass instance fk-k3s", "multipass instance fk-db"});
   CHECK(providers::RegistryCache(runner).existing({"fk-registry-docker-io"}).size() == 1);
   deleted = actions::delete_machines(ctx, runner, actions::DeleteRegistries::yes);
   CHECK(deleted.ok());

@@ -33,7 +33,8 @@ current-context: prod-admin
   prod.name = "mesh-prod";
   prod.kubeconfig = kubeconfig;
   prod.context = "prod-admin";
-  const Argv version{"kubectl", "--kubeconfig", kubeconfig.string(), "--context", "prod-admin", "version", "-o", "json"};
+  const Argv version{"kubectl", "--kubeconfig", kubeconfig.string(), "--context", "prod-admin", "version",
+                     "-o",      "json"};
 
   SUBCASE("create only checks that the API answers; it never creates") {
     external.create(prod, runner);
@@ -43,8 +44,8 @@ current-context: prod-admin
     runner.on(version, Completed{.exit_code = 1,
                                  .err = "The connection to the server 10.0.0.1:6443 was refused - did you specify the "
                                         "right host or port?"});
-    CHECK_THROWS_WITH_AS(external.create(prod, runner),
-                         doctest::Contains("the API server of context \"prod-admin\""), Error);
+    CHECK_THROWS_WITH_AS(external.create(prod, runner), doctest::Contains("the API server of context \"prod-admin\""),
+                         Error);
   }
   SUBCASE("a missing context or file is named, with the contexts there are") {
     auto wrong = prod;

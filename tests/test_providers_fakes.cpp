@@ -175,9 +175,8 @@ TEST_CASE("providers::External against the fake kubectl") {
   FakeTools fakes;
   Passthrough runner;
   const auto kubeconfig = fakes.dir() / "prod.kubeconfig";
-  const auto made = runner.run(exec::Command{
-      .argv = {k_fakes + "/fakectl", "external-cluster", "prod", "--kubeconfig", kubeconfig.string(), "--context",
-               "prod-admin"}});
+  const auto made = runner.run(exec::Command{.argv = {k_fakes + "/fakectl", "external-cluster", "prod", "--kubeconfig",
+                                                      kubeconfig.string(), "--context", "prod-admin"}});
   REQUIRE(made.exit_code == 0);
   providers::External external{runner};
   providers::Machine prod;

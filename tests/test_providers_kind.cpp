@@ -21,7 +21,8 @@ std::string kind_kubeconfig(const std::string& server) {
 clusters:
 - cluster:
     certificate-authority-data: Q0EK
-    server: )" + server + R"(
+    server: )" +
+         server + R"(
   name: kind-mesh-east
 contexts:
 - context:
@@ -82,7 +83,8 @@ TEST_CASE("providers::Kind") {
   }
   SUBCASE("a kubeconfig that is not YAML is refused with where it came from") {
     runner.on({"kind", "get", "kubeconfig", "--name", "mesh-east"}, Completed{.out = "clusters: [unclosed"});
-    CHECK_THROWS_WITH_AS(kind.kubeconfig(east, runner), doctest::Contains("kind get kubeconfig --name mesh-east"), Error);
+    CHECK_THROWS_WITH_AS(kind.kubeconfig(east, runner), doctest::Contains("kind get kubeconfig --name mesh-east"),
+                         Error);
   }
   SUBCASE("inspect: listed means running; not listed means missing; junk is an error") {
     std::string listed = "mesh-east\n";
@@ -104,7 +106,8 @@ TEST_CASE("providers::Kind") {
   SUBCASE("destroy names the clusters it could not delete") {
     runner.on(k_get_clusters, Completed{.out = "mesh-east\n"});
     runner.on_prefix({"kind", "delete"}, Completed{.exit_code = 1, .err = "ERROR: docker is gone"});
-    CHECK_THROWS_WITH_AS(kind.destroy({"mesh-east"}), doctest::Contains("could not delete kind cluster mesh-east"), Error);
+    CHECK_THROWS_WITH_AS(kind.destroy({"mesh-east"}), doctest::Contains("could not delete kind cluster mesh-east"),
+                         Error);
   }
   SUBCASE("node names come from kind get nodes, sorted") {
     runner.on({"kind", "get", "nodes", "--name", "mesh-east"},

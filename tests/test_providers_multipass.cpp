@@ -23,9 +23,11 @@ std::string list_with(const std::string& name, const std::string& state, const s
         {
             "ipv4": [)" +
          (ipv4.empty() ? std::string() : "\n                \"" + ipv4 + "\"\n            ") + R"(],
-            "name": ")" + name + R"(",
+            "name": ")" +
+         name + R"(",
             "release": "Ubuntu 24.04 LTS",
-            "state": ")" + state + R"("
+            "state": ")" +
+         state + R"("
         }
     ]
 }
@@ -131,8 +133,9 @@ TEST_CASE("providers::Multipass") {
   SUBCASE("a deleted (not purged) instance is recovered and started") {
     runner.on(k_list, Completed{.out = list_with("mesh-db", "Deleted")});
     multipass.create(machine, runner);
-    CHECK(runner.argvs() == std::vector<Argv>{k_list, {"multipass", "recover", "mesh-db"},
-                                              {"multipass", "start", "mesh-db"}, k_cloud_init});
+    CHECK(runner.argvs() ==
+          std::vector<Argv>{
+              k_list, {"multipass", "recover", "mesh-db"}, {"multipass", "start", "mesh-db"}, k_cloud_init});
   }
   SUBCASE("a starting instance is waited for, not started again") {
     runner.on(k_list, Completed{.out = list_with("mesh-db", "Starting")});
@@ -170,8 +173,9 @@ TEST_CASE("providers::Multipass") {
   }
   SUBCASE("multipass's own exit 2 (exec failed) is not mistaken for degraded") {
     runner.on(k_list, Completed{.out = list_with("mesh-db", "Running", "10.71.4.23")});
-    runner.on(k_cloud_init, Completed{.exit_code = 2,
-                                      .err = "exec failed: The following errors occurred:\ninstance \"mesh-db\" is deleted"});
+    runner.on(k_cloud_init,
+              Completed{.exit_code = 2,
+                        .err = "exec failed: The following errors occurred:\ninstance \"mesh-db\" is deleted"});
     CHECK_THROWS_WITH_AS(multipass.create(machine, runner), doctest::Contains("is deleted"), Error);
   }
   SUBCASE("kubeconfig: k3s's file renamed to the instance, server at the instance address") {
@@ -183,7 +187,7 @@ TEST_CASE("providers::Multipass") {
     CHECK(config.current_context() == "mesh-db");
     CHECK(config.server("mesh-db") == "https://10.71.4.23:6443");
     CHECK(config.entry_names() == std::vector<std::string>{"mesh-db"}); // cluster, user, context: no "default" left
-    CHECK(runner.calls().front().secret_output); // the admin key never reaches a log
+    CHECK(runner.calls().front().secret_output);                        // the admin key never reaches a log
     CHECK(multipass.internal_server(machine, runner) == "https://10.71.4.23:6443");
   }
   SUBCASE("kubeconfig of a VM is refused") {

@@ -49,7 +49,8 @@ TEST_CASE("providers::RegistryCache") {
                                         "mesh-registry-docker-io", "registry:2"});
   }
   SUBCASE("any other start failure is reported, and nothing is created") {
-    runner.on(k_start, Completed{.exit_code = 1, .err = "Cannot connect to the Docker daemon at unix:///var/run/docker.sock"});
+    runner.on(k_start,
+              Completed{.exit_code = 1, .err = "Cannot connect to the Docker daemon at unix:///var/run/docker.sock"});
     CHECK_THROWS_AS(caches.ensure(spec, runner), CommandError);
     CHECK(runner.count({"docker", "run"}) == 0);
   }
@@ -63,7 +64,7 @@ TEST_CASE("providers::RegistryCache") {
                          doctest::Contains(expected.c_str()), Error);
   }
   SUBCASE("joins the kind network only when docker says it is not on it") {
-    const Argv inspect{"docker",    "inspect", "--type", "container", "-f", "{{json .NetworkSettings.Networks.kind}}",
+    const Argv inspect{"docker",      "inspect", "--type", "container", "-f", "{{json .NetworkSettings.Networks.kind}}",
                        spec.container};
     runner.on(inspect, Completed{.out = "null\n"});
     CHECK(caches.join_network(spec.container, "kind", runner));
@@ -89,9 +90,10 @@ TEST_CASE("providers::docker") {
   test::RecordingRunner runner;
 
   SUBCASE("the IPv4 subnet of a dual-stack network") {
-    runner.on({"docker", "network", "inspect", "-f", "{{json .IPAM.Config}}", "kind"},
-              Completed{.out = R"([{"Subnet":"fc00:f853:ccd:e793::/64"},{"Subnet":"172.18.0.0/16","Gateway":"172.18.0.1"}])"
-                               "\n"});
+    runner.on(
+        {"docker", "network", "inspect", "-f", "{{json .IPAM.Config}}", "kind"},
+        Completed{.out = R"([{"Subnet":"fc00:f853:ccd:e793::/64"},{"Subnet":"172.18.0.0/16","Gateway":"172.18.0.1"}])"
+                         "\n"});
     CHECK(providers::docker::network_ipv4_subnet(runner, "kind").str() == "172.18.0.0/16");
   }
   SUBCASE("a network without IPv4 or with junk output is a clear error") {
@@ -105,7 +107,8 @@ TEST_CASE("providers::docker") {
                          doctest::Contains("unexpected output from `docker network inspect"), Error);
   }
   SUBCASE("a file goes into a container through stdin, after mkdir -p") {
-    providers::docker::write_file(runner, "mesh-east-worker", "/etc/containerd/certs.d/docker.io/hosts.toml", "x = 1\n");
+    providers::docker::write_file(runner, "mesh-east-worker", "/etc/containerd/certs.d/docker.io/hosts.toml",
+                                  "x = 1\n");
     CHECK(runner.argvs() ==
           std::vector<Argv>{{"docker", "exec", "mesh-east-worker", "mkdir", "-p", "/etc/containerd/certs.d/docker.io"},
                             {"docker", "exec", "-i", "mesh-east-worker", "cp", "/dev/stdin",
@@ -114,8 +117,9 @@ TEST_CASE("providers::docker") {
   }
   SUBCASE("connect treats 'already exists in network' as done") {
     runner.on_prefix({"docker", "network", "connect"},
-                     Completed{.exit_code = 1, .err = "Error response from daemon: endpoint with name mesh-registry-docker-io "
-                                                      "already exists in network kind"});
+                     Completed{.exit_code = 1,
+                               .err = "Error response from daemon: endpoint with name mesh-registry-docker-io "
+                                      "already exists in network kind"});
     CHECK_NOTHROW(providers::docker::connect(runner, "kind", "mesh-registry-docker-io"));
   }
 }

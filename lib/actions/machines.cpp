@@ -186,7 +186,8 @@ void add_vm_steps(plan::PlanBuilder& plan, const LaunchContext& ctx) {
   for (const auto& vm : ctx.lab.vms) {
     auto machine = detail::vm_machine(ctx, vm);
     auto title = fmt::format("Creating VM {}", machine.name);
-    add(plan, ctx, create_step(ctx, ids::vm(vm.name), std::move(title), std::move(machine), lab::Provider::multipass, {}));
+    add(plan, ctx,
+        create_step(ctx, ids::vm(vm.name), std::move(title), std::move(machine), lab::Provider::multipass, {}));
   }
 }
 
@@ -196,8 +197,9 @@ void add_cluster_steps(plan::PlanBuilder& plan, const LaunchContext& ctx) {
     // k3s pulls its images through the caches (registries.yaml), so they come first.
     if (cluster.provider == lab::Provider::multipass)
       for (const auto& registry : ctx.lab.registries) create_needs.push_back(ids::registry(registry.name));
-    add(plan, ctx, create_step(ctx, ids::cluster_create(cluster.name), create_title(ctx, cluster),
-                         detail::cluster_machine(ctx, cluster), cluster.provider, std::move(create_needs)));
+    add(plan, ctx,
+        create_step(ctx, ids::cluster_create(cluster.name), create_title(ctx, cluster),
+                    detail::cluster_machine(ctx, cluster), cluster.provider, std::move(create_needs)));
     add(plan, ctx, kubeconfig_step(ctx, cluster));
 
     std::vector<std::string> ready_needs{ids::cluster_kubeconfig(cluster.name)};

@@ -17,8 +17,8 @@ namespace meshlab::actions {
 namespace {
 
 struct Sweep {
-  std::string what;                // "kind cluster", "multipass instance", "registry cache"
-  std::vector<std::string> names;  // the lab's names for them
+  std::string what;               // "kind cluster", "multipass instance", "registry cache"
+  std::vector<std::string> names; // the lab's names for them
   std::function<std::vector<std::string>(const std::vector<std::string>&)> existing;
   std::function<void(const std::vector<std::string>&)> destroy;
 };
@@ -48,14 +48,13 @@ void sweep(const Sweep& sweep, MachinesDeleted& result) {
     after = sweep.existing(before);
   } catch (const Interrupted&) {
     throw;
-  } catch (const std::exception&) {
-  }
+  } catch (const std::exception&) {}
   for (const auto& name : before) {
     if (std::find(after.begin(), after.end(), name) == after.end())
       result.removed.push_back(fmt::format("{} {}", sweep.what, name));
     else
-      result.problems.push_back(fmt::format("could not delete {} {}{}", sweep.what, name,
-                                            failure.empty() ? "" : ": " + failure));
+      result.problems.push_back(
+          fmt::format("could not delete {} {}{}", sweep.what, name, failure.empty() ? "" : ": " + failure));
   }
 }
 
@@ -70,8 +69,7 @@ MachinesDeleted delete_machines(const LaunchContext& ctx, exec::Runner& runner, 
   }
   for (const auto& vm : ctx.lab.vms) multipass_names.push_back(ctx.lab.instance_name(vm.name));
   if (registries == DeleteRegistries::yes)
-    for (const auto& registry : ctx.lab.registries)
-      cache_names.push_back(ctx.lab.registry_container(registry.name));
+    for (const auto& registry : ctx.lab.registries) cache_names.push_back(ctx.lab.registry_container(registry.name));
 
   MachinesDeleted result;
   auto provider_sweep = [&](lab::Provider kind, std::string what, std::vector<std::string> names) {
@@ -93,8 +91,7 @@ MachinesDeleted delete_machines(const LaunchContext& ctx, exec::Runner& runner, 
   provider_sweep(lab::Provider::multipass, "multipass instance", multipass_names);
 
   providers::RegistryCache caches(runner);
-  sweep(Sweep{"registry cache", cache_names,
-              [&](const std::vector<std::string>& n) { return caches.existing(n); },
+  sweep(Sweep{"registry cache", cache_names, [&](const std::vector<std::string>& n) { return caches.existing(n); },
               [&](const std::vector<std::string>& n) { caches.destroy(n); }},
         result);
   return result;

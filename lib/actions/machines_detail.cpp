@@ -137,7 +137,8 @@ std::vector<ExpectedNode> expected_nodes(const lab::Lab& lab, const lab::Cluster
     const bool control_plane = node.role == "control-plane";
     const int n = ++(control_plane ? control_planes : workers);
     const auto suffix = n == 1 ? std::string() : std::to_string(n);
-    out.push_back({fmt::format("{}-{}{}", instance, control_plane ? "control-plane" : "worker", suffix), node.locality});
+    out.push_back(
+        {fmt::format("{}-{}{}", instance, control_plane ? "control-plane" : "worker", suffix), node.locality});
   }
   return out;
 }
@@ -147,7 +148,8 @@ std::vector<NodeView> parse_nodes(const nlohmann::json& items) {
   if (!items.is_array()) bad("not a list");
   std::vector<NodeView> nodes;
   for (const auto& item : items) {
-    if (!item.is_object() || !item.contains("metadata") || !item["metadata"].is_object()) bad("a node without metadata");
+    if (!item.is_object() || !item.contains("metadata") || !item["metadata"].is_object())
+      bad("a node without metadata");
     const auto& metadata = item["metadata"];
     if (!metadata.contains("name") || !metadata["name"].is_string()) bad("a node without a name");
     NodeView node{metadata["name"].get<std::string>(), false, {}};
@@ -178,8 +180,8 @@ LabelFixes label_fixes(const std::vector<NodeView>& nodes, const std::vector<Exp
                        const lab::Locality& cluster_locality, LabelPolicy policy, bool every_node) {
   LabelFixes fixes;
   for (const auto& node : nodes) {
-    const auto want = std::find_if(expected.begin(), expected.end(),
-                                   [&](const ExpectedNode& e) { return e.name == node.name; });
+    const auto want =
+        std::find_if(expected.begin(), expected.end(), [&](const ExpectedNode& e) { return e.name == node.name; });
     if (want == expected.end() && !every_node) continue; // not a node the lab describes
     const auto& locality = want != expected.end() ? want->locality : cluster_locality;
     for (const auto& [key, value] : locality_labels(locality)) {

@@ -22,7 +22,8 @@ namespace meshlab::actions::detail {
 std::filesystem::path k3s_cloud_init_path(const LaunchContext& ctx, const lab::Cluster& cluster);
 std::filesystem::path vm_cloud_init_path(const LaunchContext& ctx, const lab::Vm& vm);
 std::filesystem::path kind_config_path(const LaunchContext& ctx, const lab::Cluster& cluster);
-std::filesystem::path hosts_toml_path(const LaunchContext& ctx, const lab::Cluster& cluster, const lab::Registry& registry);
+std::filesystem::path hosts_toml_path(const LaunchContext& ctx, const lab::Cluster& cluster,
+                                      const lab::Registry& registry);
 // Where `registry`'s hosts.toml goes inside a kind node (render::k_containerd_certs_dir).
 std::string node_hosts_toml_path(const lab::Registry& registry);
 

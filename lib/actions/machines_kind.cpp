@@ -149,8 +149,7 @@ plan::Step mirrors_step(const LaunchContext& ctx, const lab::Cluster& cluster) {
 
 plan::Step loadbalancer_step(const LaunchContext& ctx, const lab::Cluster& cluster, std::vector<std::string> needs) {
   const auto kinds = kind_clusters(ctx.lab);
-  const auto index =
-      static_cast<std::size_t>(std::find(kinds.begin(), kinds.end(), &cluster) - kinds.begin());
+  const auto index = static_cast<std::size_t>(std::find(kinds.begin(), kinds.end(), &cluster) - kinds.begin());
   const auto count = kinds.size();
   const auto instance = ctx.context_for(cluster);
   const auto kubeconfig = ctx.kubeconfig_for(cluster);

@@ -20,8 +20,8 @@ constexpr std::chrono::minutes k_ready_timeout{10};
 // One look at the nodes: nullopt (and `problem` set) while kubectl fails (the API is not up
 // yet) or a node is missing or not Ready. Output that kubectl gave with success but that is
 // not a node list throws at once: waiting would not make it readable.
-std::optional<std::vector<NodeView>> ready_nodes(const kube::Kubectl& kubectl, const std::vector<ExpectedNode>& expected,
-                                                 std::string& problem) {
+std::optional<std::vector<NodeView>> ready_nodes(const kube::Kubectl& kubectl,
+                                                 const std::vector<ExpectedNode>& expected, std::string& problem) {
   try {
     auto nodes = parse_nodes(kubectl.list_json("nodes"));
     problem = nodes_not_ready(nodes, expected);

@@ -43,9 +43,9 @@ kube::Kubeconfig External::load(const Machine& machine) const {
 
 void External::create(const Machine& machine, exec::Runner& runner) {
   load(machine);
-  const auto cmd = command({"kubectl", "--kubeconfig", machine.kubeconfig.string(), "--context", machine.context,
-                            "version", "-o", "json"},
-                           std::chrono::seconds(30));
+  const auto cmd = command(
+      {"kubectl", "--kubeconfig", machine.kubeconfig.string(), "--context", machine.context, "version", "-o", "json"},
+      std::chrono::seconds(30));
   const auto done = run_tool(runner, cmd, k_install_hint);
   if (done.exit_code != 0 || done.timed_out)
     throw Error(fmt::format("external cluster {}: the API server of context \"{}\" in {} does not answer{}",

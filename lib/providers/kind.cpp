@@ -72,8 +72,9 @@ void Kind::create(const Machine& machine, exec::Runner& runner) {
   std::error_code ec;
   std::filesystem::create_directories(kubeconfig.parent_path(), ec);
   if (ec) throw Error(fmt::format("cannot create {}: {}", kubeconfig.parent_path().string(), ec.message()));
-  exec::Argv argv{"kind",     "create", "cluster", "--name", machine.name, "--config", machine.config.string(),
-                  "--kubeconfig", kubeconfig.string()};
+  exec::Argv argv{
+      "kind",         "create",           "cluster", "--name", machine.name, "--config", machine.config.string(),
+      "--kubeconfig", kubeconfig.string()};
   exec::check(runner, command(std::move(argv), k_create_timeout));
 }
 
@@ -110,15 +111,16 @@ std::vector<std::string> Kind::existing(const std::vector<std::string>& names) {
 void Kind::destroy(const std::vector<std::string>& names) {
   std::vector<std::string> failures;
   for (const auto& name : existing(names)) {
-    const auto cmd = command({"kind", "delete", "cluster", "--name", name, "--kubeconfig", kubeconfig_path(name).string()},
-                             std::chrono::minutes(5));
+    const auto cmd =
+        command({"kind", "delete", "cluster", "--name", name, "--kubeconfig", kubeconfig_path(name).string()},
+                std::chrono::minutes(5));
     const auto done = m_runner.run(cmd);
     if (done.exit_code != 0 || done.timed_out)
       failures.push_back(fmt::format("{} ({})", name, exec::last_lines(done.err.empty() ? done.out : done.err, 3)));
   }
   if (failures.empty()) return;
-  throw Error(fmt::format("could not delete kind cluster{} {}", failures.size() == 1 ? "" : "s",
-                          fmt::join(failures, "; ")));
+  throw Error(
+      fmt::format("could not delete kind cluster{} {}", failures.size() == 1 ? "" : "s", fmt::join(failures, "; ")));
 }
 
 } // namespace meshlab::providers

@@ -80,7 +80,8 @@ std::optional<std::string> parse_multipass_address(const std::string& json, cons
   if (!doc.is_object() || !doc.contains("info") || !doc["info"].is_object())
     unexpected_output(argv, "no \"info\" object");
   const auto& info = doc["info"];
-  if (!info.contains(name) || !info[name].is_object()) unexpected_output(argv, fmt::format("no entry for \"{}\"", name));
+  if (!info.contains(name) || !info[name].is_object())
+    unexpected_output(argv, fmt::format("no entry for \"{}\"", name));
   const auto& entry = info[name];
   if (!entry.contains("ipv4")) return std::nullopt;
   auto addresses = string_list(entry["ipv4"], argv, "\"ipv4\"");
@@ -95,9 +96,8 @@ void Multipass::check_available() {
   if (done.exit_code != 0 || done.timed_out) throw_command_error(cmd, done);
   // `multipass version` never fails; without a daemon it prints only the client line.
   const auto lines = output_lines(done.out);
-  const bool daemon = std::any_of(lines.begin(), lines.end(), [](const std::string& line) {
-    return line.rfind("multipassd", 0) == 0;
-  });
+  const bool daemon =
+      std::any_of(lines.begin(), lines.end(), [](const std::string& line) { return line.rfind("multipassd", 0) == 0; });
   if (!daemon)
     throw Error("the multipass daemon (multipassd) does not answer: `multipass version` shows only the client; "
                 "start it (Linux: `sudo snap start multipass`) and try again");
@@ -167,8 +167,8 @@ void Multipass::create(const Machine& machine, exec::Runner& runner) {
 
 void Multipass::wait_cloud_init(exec::Runner& runner, const std::string& name) {
   // -n: never map the caller's working directory into the instance (contract).
-  const auto cmd = command({"multipass", "exec", "-n", name, "--", "cloud-init", "status", "--wait"},
-                           k_cloud_init_timeout);
+  const auto cmd =
+      command({"multipass", "exec", "-n", name, "--", "cloud-init", "status", "--wait"}, k_cloud_init_timeout);
   const auto done = runner.run(cmd);
   // cloud-init >= 23.4: 0 done, 1 error, 2 degraded (done, with recoverable errors such as
   // deprecated keys); older versions: 1 on error, else 0 (contract cloud-init.md). multipass
@@ -210,8 +210,7 @@ kube::Kubeconfig Multipass::kubeconfig(const Machine& machine, exec::Runner& run
   // The file points at the node's loopback; the host reaches the API at the instance address.
   auto port = port_of(k3s.server(*context).value_or(""));
   if (port.empty()) port = "6443";
-  return k3s.extract(*context, machine.name,
-                     fmt::format("https://{}:{}", address(runner, machine.name), port));
+  return k3s.extract(*context, machine.name, fmt::format("https://{}:{}", address(runner, machine.name), port));
 }
 
 std::string Multipass::internal_server(const Machine& machine, exec::Runner& runner) {

@@ -54,16 +54,16 @@ void RegistryCache::ensure(const RegistryCacheSpec& spec, exec::Runner& runner, 
     // multipass VMs pull through the cache at the host's address on their network, and a
     // VM is not on the docker network (contract docker-registry.md). kind nodes use the
     // container name on the `kind` network instead.
-    exec::check(runner, command({"docker", "run", "-d", "--restart", "always", "-p",
-                                 fmt::format("{}:{}", spec.port, k_container_port), "-e",
-                                 "REGISTRY_PROXY_REMOTEURL=" + spec.upstream, "--name", spec.container,
-                                 std::string(k_image)},
-                                k_run_timeout));
+    exec::check(
+        runner,
+        command({"docker", "run", "-d", "--restart", "always", "-p", fmt::format("{}:{}", spec.port, k_container_port),
+                 "-e", "REGISTRY_PROXY_REMOTEURL=" + spec.upstream, "--name", spec.container, std::string(k_image)},
+                k_run_timeout));
   }
   if (readiness == Readiness::skip) return;
-  util::wait_until(util::Clock::now() + timeout, std::chrono::milliseconds(100),
-                   [&] { return registry_cache_answers(spec.port); },
-                   fmt::format("registry cache {} to answer on {}/v2/", spec.container, registry_cache_url(spec.port)));
+  util::wait_until(
+      util::Clock::now() + timeout, std::chrono::milliseconds(100), [&] { return registry_cache_answers(spec.port); },
+      fmt::format("registry cache {} to answer on {}/v2/", spec.container, registry_cache_url(spec.port)));
 }
 
 bool RegistryCache::join_network(const std::string& container, const std::string& network, exec::Runner& runner) {

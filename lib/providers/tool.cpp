@@ -39,7 +39,8 @@ void unexpected_output(const exec::Argv& argv, std::string_view what) {
 }
 
 nlohmann::json parse_json_output(const std::string& text, const exec::Argv& argv) {
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos) unexpected_output(argv, "nothing, where JSON was expected");
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+    unexpected_output(argv, "nothing, where JSON was expected");
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {

@@ -42,8 +42,10 @@ public:
   }
   ~FakeTools() {
     for (const auto& [name, value] : m_saved) {
-      if (value) ::setenv(name.c_str(), value->c_str(), 1);
-      else ::unsetenv(name.c_str());
+      if (value)
+        ::setenv(name.c_str(), value->c_str(), 1);
+      else
+        ::unsetenv(name.c_str());
     }
   }
   const std::filesystem::path& dir() const { return m_dir.path(); }
