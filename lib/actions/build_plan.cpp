@@ -1,12 +1,9 @@
 #include "actions/build_plan.hpp"
 
 #include "actions/kubeconfig.hpp"
-
-// TODO(engine): drop these guards once providers and bringup are on main.
-#if __has_include("actions/machines.hpp")
 #include "actions/machines.hpp"
-#define MESHLAB_HAS_MACHINES 1
-#endif
+
+// TODO(engine): drop this guard once bringup is on main.
 #if __has_include("actions/cacerts.hpp") && __has_include("actions/apps.hpp")
 #include "actions/apps.hpp"
 #include "actions/argocd.hpp"
@@ -19,11 +16,9 @@ namespace meshlab::actions {
 
 plan::Plan build_plan(const LaunchContext& ctx) {
   plan::PlanBuilder builder;
-#ifdef MESHLAB_HAS_MACHINES
   add_registry_steps(builder, ctx);
   add_vm_steps(builder, ctx);
   add_cluster_steps(builder, ctx);
-#endif
   add_kubeconfig_steps(builder, ctx);
 #ifdef MESHLAB_HAS_BRINGUP
   add_cacerts_steps(builder, ctx);
@@ -35,11 +30,7 @@ plan::Plan build_plan(const LaunchContext& ctx) {
 }
 
 void check_tools(const LaunchContext& ctx, exec::Runner& runner) {
-#ifdef MESHLAB_HAS_MACHINES
   check_machine_tools(ctx, runner);
-#else
-  (void)ctx, (void)runner;
-#endif
 }
 
 } // namespace meshlab::actions

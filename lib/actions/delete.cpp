@@ -2,6 +2,7 @@
 
 #include "actions/kubeconfig.hpp"
 #include "actions/launch.hpp"
+#include "actions/machines.hpp"
 #include "exec/posix_runner.hpp"
 #include "lab/load.hpp"
 #include "state/lock.hpp"
@@ -12,12 +13,6 @@
 #include <fmt/format.h>
 
 #include <vector>
-
-// TODO(engine): drop the guard once providers are on main.
-#if __has_include("actions/machines.hpp")
-#include "actions/machines.hpp"
-#define MESHLAB_HAS_MACHINES 1
-#endif
 
 namespace meshlab::actions {
 
@@ -55,14 +50,10 @@ void delete_lab(const DeleteOptions& options, std::ostream& err) {
   exec::Runner& runner = options.verbosity > 0 ? static_cast<exec::Runner&>(verbose) : deadlines;
   ProviderSet providers(runner, state_dir);
   const auto ctx = providers.context(lab);
-#ifdef MESHLAB_HAS_MACHINES
   const auto machines = delete_machines(
       ctx, runner, options.registries == Registries::remove ? DeleteRegistries::yes : DeleteRegistries::no);
   for (const auto& removed : machines.removed) status->info("removed " + removed);
   problems.insert(problems.end(), machines.problems.begin(), machines.problems.end());
-#else
-  (void)ctx;
-#endif
 
   try {
     remove_kubeconfig_entries(state_dir);

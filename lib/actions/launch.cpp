@@ -7,6 +7,7 @@
 #include "exec/posix_runner.hpp"
 #include "exec/quote.hpp"
 #include "lab/load.hpp"
+#include "render/render.hpp"
 #include "state/journal.hpp"
 #include "state/lock.hpp"
 #include "state/report.hpp"
@@ -18,14 +19,6 @@
 
 #include <fmt/format.h>
 
-// TODO(engine): drop these guards once render-nodes and providers are on main.
-#if __has_include("render/render.hpp")
-#include "render/render.hpp"
-#define MESHLAB_HAS_RENDER 1
-#endif
-#if __has_include("actions/machines.hpp")
-#define MESHLAB_HAS_PROVIDERS 1
-#endif
 
 #include <algorithm>
 #include <cmath>
@@ -50,11 +43,7 @@ constexpr int k_precheck_parallelism = 8;
 thread_local std::optional<Clock::time_point> t_step_deadline;
 
 void render_lab(const lab::Lab& lab, const fs::path& dir, const std::optional<fs::path>& templates) {
-#ifdef MESHLAB_HAS_RENDER
   render::render_all(lab, render::RenderOptions{dir, templates});
-#else
-  (void)lab, (void)dir, (void)templates;
-#endif
 }
 
 std::string replace_all(std::string text, const std::string& from, const std::string& to) {
@@ -130,11 +119,7 @@ exec::Completed VerboseRunner::run(const exec::Command& cmd) {
 providers::Provider& ProviderSet::get(lab::Provider kind) {
   const std::lock_guard lock(m_mutex);
   auto& slot = m_providers[kind];
-#ifdef MESHLAB_HAS_PROVIDERS
   if (!slot) slot = providers::make(lab::to_string(kind), m_runner, m_state_dir);
-#else
-  if (!slot) throw Error(fmt::format("provider \"{}\" is not built into this meshlab yet", lab::to_string(kind)));
-#endif
   return *slot;
 }
 
