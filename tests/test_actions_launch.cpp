@@ -101,9 +101,21 @@ TEST_CASE("actions::run_plan") {
 
     RecordingRunner retry;
     CHECK(actions::run_plan(plan, retry, status, settings).result.ok());
+    CHECK(retry.calls().size() == 3);
     CHECK(retry.argvs() == std::vector<test::Argv>{{"do", "cluster/two/create"},
                                                    {"do", "cluster/two/kubeconfig"},
                                                    {"do", "apps/sync"}});
+  }
+
+  SUBCASE("control characters in quoted tool output cannot reach the terminal") {
+    plan::PlanBuilder builder;
+    builder.add(plan::Step{.id = "cluster/one/create", .title = "C", .run = [](plan::StepContext&) {
+                             throw Error("unexpected output from `kind get clusters`: \"\x1b[31mjunk\"");
+                           }});
+    RecordingRunner runner;
+    const auto summary = actions::failure_summary(actions::run_plan(builder.build(), runner, status, settings).result);
+    CHECK(summary.find('\x1b') == std::string::npos);
+    CHECK(summary.find("\"\\x1b[31mjunk\"") != std::string::npos);
   }
 
   SUBCASE("a step that fails without a command shows the end of its log") {
@@ -148,6 +160,23 @@ TEST_CASE("actions::StepDeadlines") {
     CHECK(result.steps[0].error == "step s failed: the step ran out of its time limit (0.1s) before never could start");
     REQUIRE(inner.calls().size() == 1);
     CHECK(inner.calls()[0].timeout <= 100ms);
+  }
+
+  SUBCASE("a command without a log sink run during a step goes to the step's log") {
+    RecordingRunner inner;
+    actions::StepDeadlines deadlines(inner, 10s);
+    std::ostream* seen = nullptr;
+    plan::PlanBuilder builder;
+    builder.add(plan::Step{.id = "s", .title = "S", .run = [&](plan::StepContext& ctx) {
+                             seen = &ctx.log;
+                             deadlines.run(exec::Command{.argv = {"kind", "get", "clusters"}}); // a provider's runner
+                           }});
+    plan::ExecuteOptions options;
+    plan::execute(deadlines.apply(builder.build()), deadlines, status, options);
+    REQUIRE(inner.calls().size() == 1);
+    CHECK(inner.calls()[0].log == seen);
+    deadlines.run(exec::Command{.argv = {"outside"}});
+    CHECK(inner.calls()[1].log == nullptr);
   }
 
   SUBCASE("outside a step (verify checks) each command is capped at the step limit") {

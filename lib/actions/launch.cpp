@@ -41,6 +41,9 @@ constexpr int k_precheck_parallelism = 8;
 
 // The deadline of the step running on this thread (the executor gives each step a thread).
 thread_local std::optional<Clock::time_point> t_step_deadline;
+// And its log: commands a provider runs through the runner it was made with (not the
+// step's) belong in the step's log too.
+thread_local std::ostream* t_step_log = nullptr;
 
 void render_lab(const lab::Lab& lab, const fs::path& dir, const std::optional<fs::path>& templates) {
   render::render_all(lab, render::RenderOptions{dir, templates});
@@ -142,9 +145,13 @@ plan::Plan StepDeadlines::apply(const plan::Plan& plan) const {
   for (auto step : plan.steps()) {
     step.run = [run = std::move(step.run), timeout = m_timeout](plan::StepContext& ctx) {
       struct Reset {
-        ~Reset() { t_step_deadline.reset(); }
+        ~Reset() {
+          t_step_deadline.reset();
+          t_step_log = nullptr;
+        }
       } reset;
       t_step_deadline = Clock::now() + timeout;
+      t_step_log = &ctx.log;
       run(ctx);
     };
     builder.add(std::move(step));
@@ -154,6 +161,7 @@ plan::Plan StepDeadlines::apply(const plan::Plan& plan) const {
 
 exec::Completed StepDeadlines::run(const exec::Command& cmd) {
   exec::Command capped = cmd;
+  if (capped.log == nullptr) capped.log = t_step_log;
   if (t_step_deadline) {
     const auto left = std::chrono::duration_cast<milliseconds>(*t_step_deadline - Clock::now());
     if (left <= milliseconds(0))

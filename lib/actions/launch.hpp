@@ -52,8 +52,10 @@ void launch(const LaunchOptions& options, std::ostream& out, std::ostream& err);
 std::chrono::milliseconds step_timeout_from_env();
 
 // A copy of `plan` whose steps each get `timeout`: once it has passed, every command the
-// step runs through `runner` (which must be the runner the plan is executed with) fails at
-// once, and a running one is stopped at the limit. Verify checks get it per command.
+// step runs through this runner (which must be under the one the plan is executed with, and
+// the one providers are made with) fails at once, and a running one is stopped at the limit.
+// Verify checks get it per command. A command without a log sink that runs on a step's
+// thread (a provider's own runner) goes to that step's log.
 class StepDeadlines : public exec::Runner {
 public:
   StepDeadlines(exec::Runner& inner, std::chrono::milliseconds timeout) : m_inner(inner), m_timeout(timeout) {}

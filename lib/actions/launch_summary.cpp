@@ -38,6 +38,21 @@ std::string log_tail(const plan::StepResult& step) {
   return exec::last_lines(text, k_summary_log_lines);
 }
 
+// `text` with control characters other than newline and tab shown as \xNN: tool output
+// quoted in an error must not move the cursor or change colours on the user's terminal.
+std::string printable(std::string_view text) {
+  std::string result;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && c != '\n' && c != '\t') || byte == 0x7f) {
+      result += fmt::format("\\x{:02x}", byte);
+    } else {
+      result += c;
+    }
+  }
+  return result;
+}
+
 std::string indented(const std::string& text, const std::string& indent) {
   std::string result;
   for (const auto& line : util::split(text, '\n')) result += indent + line + "\n";
@@ -66,15 +81,15 @@ std::string failure_summary(const plan::ExecuteResult& result) {
   text += ":\n";
   for (const auto& step : result.steps) {
     if (step.status != plan::StepStatus::failed) continue;
-    text += fmt::format(" ✗ {}\n", step.error);
+    text += fmt::format(" ✗ {}\n", printable(step.error));
     const bool has_output = step.detail.find("  output (") != std::string::npos;
     std::string detail = step.detail;
     const auto full_log = detail.find("  full log: ");
     if (full_log != std::string::npos) detail.erase(full_log);
-    text += detail;
+    text += printable(detail);
     if (!has_output) {
       const auto tail = log_tail(step);
-      if (!tail.empty()) text += "  log (last lines):\n" + indented(tail, "    ");
+      if (!tail.empty()) text += "  log (last lines):\n" + indented(printable(tail), "    ");
     }
     if (step.log_path) text += fmt::format("  full log: {}\n", step.log_path->string());
   }

@@ -250,7 +250,7 @@ class Faults(E2ETestCase):
             self.assertEqual(self.sandbox.calls(), [])
         finally:
             holder.kill()
-            holder.wait()
+            holder.communicate()
 
     def test_second_concurrent_launch_is_refused_by_the_lock(self):
         self.sandbox.prepare("ci-smoke")
