@@ -138,6 +138,7 @@ TEST_CASE("actions::run_plan") {
 }
 
 TEST_CASE("actions::StepDeadlines") {
+  test::TempDir dir;
   std::ostringstream progress;
   ui::PlainStatus status(progress);
 
@@ -162,21 +163,33 @@ TEST_CASE("actions::StepDeadlines") {
     CHECK(inner.calls()[0].timeout <= 100ms);
   }
 
-  SUBCASE("a command without a log sink run during a step goes to the step's log") {
+  SUBCASE("a provider's own commands during a step or its check go through the step's runner") {
     RecordingRunner inner;
     actions::StepDeadlines deadlines(inner, 10s);
-    std::ostream* seen = nullptr;
+    actions::ProviderRunner provider_runner(deadlines); // what providers are made with
     plan::PlanBuilder builder;
-    builder.add(plan::Step{.id = "s", .title = "S", .run = [&](plan::StepContext& ctx) {
-                             seen = &ctx.log;
-                             deadlines.run(exec::Command{.argv = {"kind", "get", "clusters"}}); // a provider's runner
+    builder.add(plan::Step{.id = "s",
+                           .title = "S",
+                           .run = [&](plan::StepContext&) {
+                             provider_runner.run(exec::Command{.argv = {"kind", "get", "clusters"}});
+                           },
+                           .verify = [&](exec::Runner&) {
+                             provider_runner.run(exec::Command{.argv = {"kind", "get", "nodes"}});
+                             return true;
                            }});
+    const auto plan = deadlines.apply(builder.build());
     plan::ExecuteOptions options;
-    plan::execute(deadlines.apply(builder.build()), deadlines, status, options);
+    options.log_dir = dir.path();
+    const auto result = plan::execute(plan, deadlines, status, options);
+    CHECK(result.steps[0].commands == std::vector<std::string>{"kind get clusters"});
     REQUIRE(inner.calls().size() == 1);
-    CHECK(inner.calls()[0].log == seen);
-    deadlines.run(exec::Command{.argv = {"outside"}});
-    CHECK(inner.calls()[1].log == nullptr);
+    CHECK(inner.calls()[0].log != nullptr); // the step's log
+
+    RecordingRunner checks;
+    CHECK(plan.steps()[0].verify(checks));
+    CHECK(checks.argvs() == std::vector<test::Argv>{{"kind", "get", "nodes"}});
+    provider_runner.run(exec::Command{.argv = {"outside"}});
+    CHECK(inner.argvs().back() == test::Argv{"outside"});
   }
 
   SUBCASE("outside a step (verify checks) each command is capped at the step limit") {

@@ -41,9 +41,24 @@ constexpr int k_precheck_parallelism = 8;
 
 // The deadline of the step running on this thread (the executor gives each step a thread).
 thread_local std::optional<Clock::time_point> t_step_deadline;
-// And its log: commands a provider runs through the runner it was made with (not the
-// step's) belong in the step's log too.
-thread_local std::ostream* t_step_log = nullptr;
+// And its runner (or the check's, in a verify): commands a provider runs through the runner
+// it was made with belong to the step, in its log and its list of commands.
+thread_local exec::Runner* t_step_runner = nullptr;
+
+// Sets the step's thread-locals for one call and always clears them again.
+class StepScope {
+public:
+  StepScope(exec::Runner& runner, std::optional<Clock::time_point> deadline) {
+    t_step_runner = &runner;
+    t_step_deadline = deadline;
+  }
+  ~StepScope() {
+    t_step_runner = nullptr;
+    t_step_deadline.reset();
+  }
+  StepScope(const StepScope&) = delete;
+  StepScope& operator=(const StepScope&) = delete;
+};
 
 void render_lab(const lab::Lab& lab, const fs::path& dir, const std::optional<fs::path>& templates) {
   render::render_all(lab, render::RenderOptions{dir, templates});
@@ -83,14 +98,23 @@ private:
 void dry_run(const lab::Lab& lab, const LaunchOptions& options, std::ostream& out, std::ostream& err) {
   const fs::path state_dir = lab.state_dir;
   ScratchDir scratch;
-  if (fs::exists(state_dir / "ca")) fs::copy(state_dir / "ca", scratch.path() / "ca", fs::copy_options::recursive);
-  render_lab(lab, scratch.path(), options.templates_dir);
+  lab::Lab planned = lab;
+  if (fs::exists(state_dir / "ca")) {
+    fs::copy(state_dir / "ca", scratch.path() / "ca", fs::copy_options::recursive);
+  } else if (planned.ca.root_cert_file.empty()) {
+    // A throwaway CA, thrown away with the scratch directory: P-256 keys take microseconds
+    // where the RSA 4096 a launch generates takes seconds, and no command shows the keys.
+    planned.ca.key_type = "ecdsa";
+    planned.ca.key_size = 256;
+  }
+  render_lab(planned, scratch.path(), options.templates_dir);
 
   std::ostringstream ignored;
   exec::DryRunRunner runner(options.verbosity > 0 ? err : ignored);
   ProviderSet providers(runner, scratch.path());
-  const auto ctx = providers.context(lab);
-  const auto plan = build_plan(ctx);
+  auto ctx = providers.context(planned);
+  ctx.dry_run = true;
+  const auto plan = StepDeadlines(runner, k_default_step_timeout).apply(build_plan(ctx));
   ui::PlainStatus quiet(ignored);
   plan::ExecuteOptions execute_options;
   execute_options.jobs = 1;
@@ -113,6 +137,10 @@ void dry_run(const lab::Lab& lab, const LaunchOptions& options, std::ostream& ou
 }
 
 } // namespace
+
+exec::Completed ProviderRunner::run(const exec::Command& cmd) {
+  return t_step_runner != nullptr ? t_step_runner->run(cmd) : m_inner.run(cmd);
+}
 
 exec::Completed VerboseRunner::run(const exec::Command& cmd) {
   m_status.info("$ " + exec::quote(cmd.argv));
@@ -144,16 +172,15 @@ plan::Plan StepDeadlines::apply(const plan::Plan& plan) const {
   plan::PlanBuilder builder;
   for (auto step : plan.steps()) {
     step.run = [run = std::move(step.run), timeout = m_timeout](plan::StepContext& ctx) {
-      struct Reset {
-        ~Reset() {
-          t_step_deadline.reset();
-          t_step_log = nullptr;
-        }
-      } reset;
-      t_step_deadline = Clock::now() + timeout;
-      t_step_log = &ctx.log;
+      const StepScope scope(ctx.runner, Clock::now() + timeout);
       run(ctx);
     };
+    if (step.verify) {
+      step.verify = [verify = std::move(step.verify)](exec::Runner& runner) {
+        const StepScope scope(runner, std::nullopt);
+        return verify(runner);
+      };
+    }
     builder.add(std::move(step));
   }
   return builder.build();
@@ -161,7 +188,6 @@ plan::Plan StepDeadlines::apply(const plan::Plan& plan) const {
 
 exec::Completed StepDeadlines::run(const exec::Command& cmd) {
   exec::Command capped = cmd;
-  if (capped.log == nullptr) capped.log = t_step_log;
   if (t_step_deadline) {
     const auto left = std::chrono::duration_cast<milliseconds>(*t_step_deadline - Clock::now());
     if (left <= milliseconds(0))

@@ -54,8 +54,8 @@ std::chrono::milliseconds step_timeout_from_env();
 // A copy of `plan` whose steps each get `timeout`: once it has passed, every command the
 // step runs through this runner (which must be under the one the plan is executed with, and
 // the one providers are made with) fails at once, and a running one is stopped at the limit.
-// Verify checks get it per command. A command without a log sink that runs on a step's
-// thread (a provider's own runner) goes to that step's log.
+// Verify checks get it per command. Each step (and verify) also names its runner for its
+// thread, for ProviderRunner.
 class StepDeadlines : public exec::Runner {
 public:
   StepDeadlines(exec::Runner& inner, std::chrono::milliseconds timeout) : m_inner(inner), m_timeout(timeout) {}
@@ -78,8 +78,21 @@ private:
   ui::Status& m_status;
 };
 
+// The runner providers are made with. A provider runs some commands through it rather than
+// the step's runner (inspect, existing); on a step's thread (see StepDeadlines::apply) they go
+// through the step's runner, so they are logged and listed with the step's own commands
+// (--dry-run shows them, report.json counts them); elsewhere through `inner`.
+class ProviderRunner : public exec::Runner {
+public:
+  explicit ProviderRunner(exec::Runner& inner) : m_inner(inner) {}
+  exec::Completed run(const exec::Command& cmd) override;
+
+private:
+  exec::Runner& m_inner;
+};
+
 // The providers of one launch or delete: one object per lab provider, made on first use
-// with `runner` and shared by every step (LaunchContext::provider).
+// with a ProviderRunner over `runner` and shared by every step (LaunchContext::provider).
 class ProviderSet {
 public:
   ProviderSet(exec::Runner& runner, std::filesystem::path state_dir)
@@ -90,7 +103,7 @@ public:
   LaunchContext context(const lab::Lab& lab);
 
 private:
-  exec::Runner& m_runner;
+  ProviderRunner m_runner;
   std::filesystem::path m_state_dir;
   std::mutex m_mutex;
   std::map<lab::Provider, std::unique_ptr<providers::Provider>> m_providers;

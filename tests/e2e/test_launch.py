@@ -164,6 +164,31 @@ class LabLifecycle(E2ETestCase):
         self.assert_world_empty(lab, registries_kept=False)
         self.assertEqual(read(self.sandbox.kubeconfig, "rb"), kubeconfig_before)
 
+    def test_dry_run_touches_nothing(self):
+        if self.LAB is None:
+            self.skipTest("the base class has no lab")
+        lab = Lab(self.LAB)
+        before = read(self.sandbox.kubeconfig, "rb")
+        text = self.meshlab("plan", "-f", lab_file(lab.name))
+        as_json = self.meshlab("launch", "--dry-run", "--output", "json", "-f", lab_file(lab.name))
+        plan = json.loads(as_json.stdout)
+        ids = [step["id"] for step in plan["steps"]]
+        for cluster in lab.clusters:
+            self.assertIn(f"cluster/{cluster}/create", ids)
+            self.assertIn(f"cluster/{cluster}/create: ", text.stdout)
+        self.assertIn("kubeconfig/merge", ids)
+        commands = [c for step in plan["steps"] for c in step["commands"]]
+        for step in plan["steps"]:
+            if step["id"].endswith("/create") and step["id"].startswith("cluster/"):
+                self.assertTrue(step["commands"], f"{step['id']} shows its commands")
+        for cluster in lab.of("kind"):
+            self.assertIn(f"kind create cluster --name {lab.instance(cluster)} ", "\n".join(commands))
+        state = self.sandbox.state_dir(lab.name)
+        self.assertFalse(os.path.exists(state), "a dry run writes no state")
+        self.assertTrue(all("/meshlab-plan-" not in c for c in commands), "commands show the real paths")
+        self.assertEqual(self.sandbox.calls(), [], "a dry run runs no tool")
+        self.assertEqual(read(self.sandbox.kubeconfig, "rb"), before)
+
     def check_machines(self, lab, calls):
         launches = [c for c in calls if c["tool"] == "multipass" and verb(c) == "launch"]
         self.assertEqual(sorted(option(c["argv"], "--name") for c in launches), sorted(lab.multipass_machines()))
