@@ -351,11 +351,34 @@ class Faults(E2ETestCase):
         self.assertEqual(self.sandbox.fake_processes(), [], "children of an interrupted launch are gone")
         done = json.loads(read(journal))["steps"]
         self.assertTrue(done)
+        report = self.report("ci-smoke")
+        self.assertTrue(report["interrupted"])
+        self.assertFalse(report["ok"])
         before = len(self.sandbox.calls())
         self.launch("ci-smoke")
         rerun = self.sandbox.calls()[before:]
         creates = [option(c["argv"], "--name") for c in rerun if c["tool"] == "kind" and verb(c) == "create"]
         self.assertLessEqual(len(creates), 2)
+
+    def test_changed_lab_reruns_only_what_changed(self):
+        self.sandbox.prepare("ci-smoke")
+        changed_lab = os.path.join(self.sandbox.tmp, "ci-smoke.yaml")
+        original = read(lab_file("ci-smoke"))
+        with open(changed_lab, "w") as f:
+            f.write(original)
+        self.meshlab("launch", "-f", changed_lab)
+        self.assertIn('revision: "1.30.3"', original)
+        with open(changed_lab, "w") as f:
+            f.write(original.replace('revision: "1.30.3"', 'revision: "1.30.2"'))
+        before = len(self.sandbox.calls())
+        self.meshlab("launch", "-f", changed_lab)
+        report = self.report("ci-smoke")
+        ran = sorted(step["id"] for step in report["steps"] if step["status"] == "done")
+        self.assertEqual(ran, ["apps/sync", "argocd/apps"], "only the apps' steps depend on an app's revision")
+        changes = [c for c in self.sandbox.calls()[before:] if is_provisioning(c)]
+        self.assertTrue(changes)
+        self.assertTrue(all(c["tool"] == "kubectl" and "kind: Application" in c.get("stdin", "") for c in changes),
+                        [" ".join(c["argv"]) for c in changes])
 
     def test_corrupt_tool_output_is_a_clear_error(self):
         self.sandbox.prepare("ci-smoke")
