@@ -163,7 +163,7 @@ void add_unique(std::vector<std::string>& items, const std::string& item) {
 } // namespace
 
 std::vector<Artifact> argocd_manifests(const lab::Lab& lab, const std::vector<ClusterReleases>& istio,
-                                       Templates& templates) {
+                                       const TemplateSource& templates) {
   std::vector<Artifact> out;
   if (!lab.argocd.enabled) return out;
   const auto* management = lab.cluster(lab.argocd.cluster);
@@ -195,7 +195,7 @@ std::vector<Artifact> argocd_manifests(const lab::Lab& lab, const std::vector<Cl
                            .kind = "argocd",
                            .cluster = host,
                            .purpose = fmt::format("Argo CD AppProject {}", name),
-                           .content = templates.render("argocd/app-project.yaml.mustache", data)});
+                           .content = render(templates, "argocd/app-project.yaml.mustache", data)});
   };
   if (!istio.empty()) {
     Data everything{Data::type::list};
@@ -223,7 +223,7 @@ std::vector<Artifact> argocd_manifests(const lab::Lab& lab, const std::vector<Cl
         .kind = "argocd",
         .cluster = application.cluster,
         .purpose = fmt::format("Argo CD Application {} (applied to the management cluster {})", application.name, host),
-        .content = templates.render("argocd/application.yaml.mustache", application.data)});
+        .content = render(templates, "argocd/application.yaml.mustache", application.data)});
   }
   return out;
 }
