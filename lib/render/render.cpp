@@ -53,13 +53,11 @@ bool write_if_changed(const fs::path& path, const std::string& content, fs::perm
   return true;
 }
 
-// Paths the previous render listed in index.json; empty when there is none or it does
-// not parse (then nothing is cleaned up).
-std::vector<std::string> previous_paths(const fs::path& index) {
+// Paths an earlier render listed in index.json (`text`); empty when it does not parse
+// (then nothing is cleaned up).
+std::vector<std::string> listed_paths(const std::string& text) {
   std::vector<std::string> paths;
-  std::error_code ec;
-  if (!fs::is_regular_file(index, ec)) return paths;
-  const auto json = nlohmann::json::parse(util::read_file(index), nullptr, false);
+  const auto json = nlohmann::json::parse(text, nullptr, false);
   if (json.is_discarded() || !json.contains("files") || !json["files"].is_array()) return paths;
   for (const auto& entry : json["files"])
     if (entry.is_object() && entry.contains("path") && entry["path"].is_string())
@@ -109,19 +107,28 @@ RenderSummary render_all(const lab::Lab& lab, const RenderOptions& options) {
     if (!is_artifact_path(artifact.path) || !produced.insert(artifact.path).second)
       throw Error(fmt::format("internal error: artifact path \"{}\" is invalid or rendered twice", artifact.path));
   }
-  for (const auto& previous : previous_paths(out_dir / k_index_file)) {
-    if (produced.count(previous) == 0 && is_artifact_path(previous))
-      summary.removed += remove_stale(out_dir, previous) ? 1 : 0;
-  }
-  for (const auto& artifact : artifacts)
-    summary.changed += write_if_changed(out_dir / artifact.path, artifact.content, artifact.mode) ? 1 : 0;
-
   for (const auto& file : ca_files) summary.files.push_back({file.path, "ca", file.cluster, file.purpose});
   for (const auto& artifact : artifacts)
     summary.files.push_back({artifact.path, artifact.kind, artifact.cluster, artifact.purpose});
   std::sort(summary.files.begin(), summary.files.end(),
             [](const IndexEntry& a, const IndexEntry& b) { return a.path < b.path; });
-  write_if_changed(out_dir / k_index_file, index_json(lab, summary.files), fs::perms(0644));
+  const auto index = index_json(lab, summary.files);
+
+  // An earlier index identical to this one lists exactly the files rendered now, so
+  // nothing is stale; parsing it (thousands of entries for a big lab) is only needed
+  // when it differs.
+  const auto index_path = out_dir / k_index_file;
+  std::error_code ec;
+  if (fs::is_regular_file(index_path, ec)) {
+    const auto previous = util::read_file(index_path);
+    if (previous != index) {
+      for (const auto& path : listed_paths(previous))
+        if (produced.count(path) == 0 && is_artifact_path(path)) summary.removed += remove_stale(out_dir, path) ? 1 : 0;
+    }
+  }
+  for (const auto& artifact : artifacts)
+    summary.changed += write_if_changed(out_dir / artifact.path, artifact.content, artifact.mode) ? 1 : 0;
+  write_if_changed(index_path, index, fs::perms(0644));
   return summary;
 }
 
