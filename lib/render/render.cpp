@@ -4,13 +4,13 @@
 #include "render/artifact.hpp"
 #include "render/cloud_init.hpp"
 #include "render/engine.hpp"
+#include "render/index.hpp"
 #include "render/kind_config.hpp"
 #include "render/mesh.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <set>
@@ -53,18 +53,6 @@ bool write_if_changed(const fs::path& path, const std::string& content, fs::perm
   return true;
 }
 
-// Paths an earlier render listed in index.json (`text`); empty when it does not parse
-// (then nothing is cleaned up).
-std::vector<std::string> listed_paths(const std::string& text) {
-  std::vector<std::string> paths;
-  const auto json = nlohmann::json::parse(text, nullptr, false);
-  if (json.is_discarded() || !json.contains("files") || !json["files"].is_array()) return paths;
-  for (const auto& entry : json["files"])
-    if (entry.is_object() && entry.contains("path") && entry["path"].is_string())
-      paths.push_back(entry["path"].get<std::string>());
-  return paths;
-}
-
 // Removes `path` (relative to `out_dir`), then its parent directories while empty.
 // Returns whether the file was there.
 bool remove_stale(const fs::path& out_dir, const std::string& path) {
@@ -74,16 +62,6 @@ bool remove_stale(const fs::path& out_dir, const std::string& path) {
   for (auto dir = fs::path(path).parent_path(); !dir.empty(); dir = dir.parent_path())
     if (!fs::remove(out_dir / dir, ec)) break; // not empty (or gone): stop climbing
   return removed;
-}
-
-std::string index_json(const lab::Lab& lab, const std::vector<IndexEntry>& files) {
-  nlohmann::ordered_json index;
-  index["lab"] = lab.name;
-  index["files"] = nlohmann::ordered_json::array();
-  for (const auto& file : files)
-    index["files"].push_back(
-        {{"path", file.path}, {"kind", file.kind}, {"cluster", file.cluster}, {"purpose", file.purpose}});
-  return index.dump(2) + "\n";
 }
 
 } // namespace
@@ -112,7 +90,7 @@ RenderSummary render_all(const lab::Lab& lab, const RenderOptions& options) {
     summary.files.push_back({artifact.path, artifact.kind, artifact.cluster, artifact.purpose});
   std::sort(summary.files.begin(), summary.files.end(),
             [](const IndexEntry& a, const IndexEntry& b) { return a.path < b.path; });
-  const auto index = index_json(lab, summary.files);
+  const auto index = index_json(lab.name, summary.files);
 
   // An earlier index identical to this one lists exactly the files rendered now, so
   // nothing is stale; parsing it (thousands of entries for a big lab) is only needed
