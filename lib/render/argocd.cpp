@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <deque>
 #include <set>
 
 namespace meshlab::render::mesh {
@@ -170,7 +171,9 @@ std::vector<Artifact> argocd_manifests(const lab::Lab& lab, const std::vector<Cl
   if (management == nullptr) management = lab.management_cluster();
   const std::string host = management ? management->name : std::string();
 
-  std::vector<Application> applications;
+  // A deque: kainjow's Data has no noexcept move, so a growing vector would deep-copy
+  // every Application built so far each time it reallocates.
+  std::deque<Application> applications;
   Data istio_destinations{Data::type::list};
   for (const auto& [cluster, releases] : istio) {
     istio_destinations.push_back(destination(lab.instance_name(cluster->name), std::string(k_istio_namespace)));
