@@ -80,7 +80,9 @@ kainjow::mustache::mustache& TemplateSource::parsed(std::string_view name) const
 
 std::string TemplateSource::render(std::string_view name, const Data& data, BlankLines blank_lines) const {
   auto& tmpl = parsed(name);
-  std::string out = tmpl.render(data);
+  // Straight into a string: render(data) would go through an ostringstream.
+  std::string out;
+  tmpl.render(data, [&out](const std::string& text) { out += text; });
   if (!tmpl.is_valid()) throw Error(fmt::format("template {}: {}", name, tmpl.error_message()));
   return blank_lines == BlankLines::drop ? drop_blank_lines(out) : out;
 }
