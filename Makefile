@@ -31,19 +31,34 @@ $(BUILD_DIR)/CMakeCache.txt:
 build: deps $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# The main job: render the default lab (multi-primary) into its state directory.
+# The main job: launch the default lab (multi-primary, or LAB=file) when the tools its
+# providers drive are on PATH (multipass; docker and kind), else show its plan, saying why.
+RUN_LAB = $(if $(LAB),$(LAB),labs/multi-primary.yaml)
 run: build
-	$(BUILD_DIR)/cli/meshlab render $(if $(LAB),-f $(LAB))
+	@missing=""; \
+	if grep -Eq '^[[:space:]]*provider:[[:space:]]*multipass' "$(RUN_LAB)" || grep -Eq '^vms:' "$(RUN_LAB)"; then \
+	  command -v multipass >/dev/null 2>&1 || missing="$$missing multipass"; fi; \
+	if grep -Eq '^[[:space:]]*provider:[[:space:]]*kind' "$(RUN_LAB)"; then \
+	  for tool in docker kind; do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; fi; \
+	if [ -z "$$missing" ]; then \
+	  set -x; $(BUILD_DIR)/cli/meshlab launch -f "$(RUN_LAB)"; \
+	else \
+	  echo "make run: not launching $(RUN_LAB): not on PATH:$$missing; showing its plan instead (meshlab launch --dry-run)"; \
+	  $(BUILD_DIR)/cli/meshlab launch --dry-run -f "$(RUN_LAB)"; \
+	fi
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 # Prints figures (median/min/max against the targets of issue 2); not a test. Pass options
 # through BENCH_ARGS, e.g. make bench BENCH_ARGS='--runs 50 --keep'.
+# bench/launch.py (launch against the fakes) takes LAUNCH_BENCH_ARGS, e.g. '--runs 5 --lab ci-smoke'.
 BENCH_ARGS ?=
+LAUNCH_BENCH_ARGS ?=
 bench: build
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target meshlab_bench
 	$(BUILD_DIR)/bench/run-benchmarks $(BUILD_DIR) $(BENCH_ARGS)
+	python3 bench/launch.py $(BUILD_DIR) $(LAUNCH_BENCH_ARGS)
 
 # Rewrite the golden files from the current templates; review the diff like code.
 golden: build

@@ -15,6 +15,13 @@ struct GlobalOptions {
 // Each subcommand's cli/<command>.cpp declares its add_<command>_command here.
 void add_validate_command(CLI::App& app, const GlobalOptions& global);
 
+// `meshlab launch` and `meshlab plan` (launch --dry-run) (cli/launch.cpp).
+void add_launch_command(CLI::App& app, const GlobalOptions& global);
+void add_plan_command(CLI::App& app, const GlobalOptions& global);
+
+// `meshlab delete`: remove the lab's machines, kubeconfig entries and state (cli/delete.cpp).
+void add_delete_command(CLI::App& app, const GlobalOptions& global);
+
 // `meshlab schema`: print the lab file's JSON Schema (cli/schema.cpp).
 void add_schema_command(CLI::App& app);
 

@@ -1,6 +1,7 @@
 // meshlab: builds multi-cluster Istio labs from one lab file. This file parses the
 // command line, dispatches to one subcommand, and turns exceptions into exit codes.
 #include "commands.hpp"
+#include "exec/interrupt.hpp"
 #include "util/error.hpp"
 
 #include <fmt/format.h>
@@ -26,6 +27,16 @@ int report_lab_error(const meshlab::LabError& error) {
   return k_exit_invalid;
 }
 
+// What to type to finish what Ctrl-C stopped, for the commands that can pick up again.
+std::string resume_hint(const CLI::App& app) {
+  for (const auto* command : app.get_subcommands()) {
+    const auto& name = command->get_name();
+    if (name == "launch") return "; run \"meshlab launch\" again to resume";
+    if (name == "delete") return "; run \"meshlab delete\" again to finish";
+  }
+  return "";
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -44,8 +55,14 @@ int main(int argc, char** argv) {
   meshlab::cli::add_validate_command(app, global);
   meshlab::cli::add_schema_command(app);
   meshlab::cli::add_render_command(app, global);
+  meshlab::cli::add_launch_command(app, global);
+  meshlab::cli::add_plan_command(app, global);
+  meshlab::cli::add_delete_command(app, global);
 
   try {
+    // Ctrl-C and SIGTERM only set a flag from here on: runners stop their children, the
+    // executor stops scheduling, and the Interrupted that follows is caught below.
+    const meshlab::exec::InterruptHandlers interrupt_handlers;
     app.parse(argc, argv);
     return 0;
   } catch (const CLI::ParseError& e) {
@@ -57,7 +74,7 @@ int main(int argc, char** argv) {
     print_error(e.what());
     return k_exit_invalid;
   } catch (const meshlab::Interrupted&) {
-    print_error("interrupted");
+    fmt::print(stderr, "meshlab: interrupted{}\n", resume_hint(app));
     return k_exit_interrupted;
   } catch (const std::exception& e) {
     print_error(e.what());

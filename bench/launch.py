@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""bench/launch: `meshlab launch` of every lab against the fakes with their latency model on.
+
+  python3 bench/launch.py BUILD_DIR [--runs N] [--scale S] [--lab NAME ...]   (also: make bench)
+
+Per lab and run, in a fresh sandbox (tests/e2e/harness.py): launch, launch again, delete.
+Prints the medians against issue 3's targets:
+- wall time of the first launch vs the plan's critical path under the same latencies (the
+  longest chain of needs by step duration, from report.json): target wall <= 1.10 x path;
+- the relaunch of the up lab: target < 2 % of the first launch, and zero provisioning calls;
+- meshlab's own CPU time and peak RSS (getrusage(RUSAGE_SELF) in report.json: wait4 on the
+  meshlab process would also count the fake tools it waited for; that figure is printed too).
+Figures are printed, never asserted: on a shared machine the times run high.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.realpath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "e2e"))
+
+import harness  # noqa: E402
+
+
+def one_run(meshlab, lab, scale):
+    sandbox = harness.Sandbox(meshlab, latency=True, latency_scale=scale)
+    try:
+        sandbox.prepare(lab)
+        first = sandbox.run_measured("launch", "-f", harness.lab_file(lab))
+        if first.returncode != 0:
+            raise RuntimeError(f"launch of {lab} failed:\n{first.stderr[-3000:]}")
+        report = json.loads(harness.read(os.path.join(sandbox.state_dir(lab), "report.json")))
+        calls = len(sandbox.calls())
+        second = sandbox.run_measured("launch", "-f", harness.lab_file(lab))
+        if second.returncode != 0:
+            raise RuntimeError(f"relaunch of {lab} failed:\n{second.stderr[-3000:]}")
+        again = sandbox.calls()[calls:]
+        sandbox.run("delete", "-f", harness.lab_file(lab), "--registries")
+    finally:
+        sandbox.close()
+    own = report["meshlab"]
+    return {
+        "wall": first.elapsed,
+        "path": report["totals"]["critical_path_ms"] / 1000,
+        "relaunch": second.elapsed,
+        "provisioning": sum(1 for c in again if harness.is_provisioning(c)),
+        "checks": len(again),
+        "cpu": (own["user_cpu_ms"] + own["system_cpu_ms"]) / 1000,
+        "rss_mb": own["max_rss_kb"] / 1024,
+        "rss_with_tools_mb": first.rusage.ru_maxrss / 1024,
+        "steps": report["totals"]["steps"],
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("build_dir")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--scale", type=float, default=0.01, help="MESHLAB_FAKE_LATENCY_SCALE (default 0.01)")
+    parser.add_argument("--lab", action="append", help="only this lab (repeatable); default: every lab in labs/")
+    args = parser.parse_args()
+    meshlab = os.path.realpath(os.path.join(args.build_dir, "cli", "meshlab"))
+    labs = args.lab or harness.lab_names()
+    print(f"bench/launch: {args.runs} runs per lab, fake latency scale {args.scale}, "
+          f"load average {os.getloadavg()[0]:.2f}; medians")
+    header = (f"{'lab':<15} {'steps':>5} {'wall':>7} {'path':>7} {'wall/path':>9} {'relaunch':>9} {'% first':>8} "
+              f"{'prov.':>5} {'cpu':>6} {'rss MB':>7} {'+tools':>7}")
+    print(header)
+    verdicts = []
+    for lab in labs:
+        runs = [one_run(meshlab, lab, args.scale) for _ in range(args.runs)]
+        med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        ratio = statistics.median(r["wall"] / r["path"] for r in runs if r["path"] > 0)
+        share = statistics.median(100 * r["relaunch"] / r["wall"] for r in runs)
+        worst_provisioning = max(r["provisioning"] for r in runs)
+        print(f"{lab:<15} {med['steps']:>5.0f} {med['wall']:>6.2f}s {med['path']:>6.2f}s {ratio:>9.2f} "
+              f"{med['relaunch']:>8.2f}s {share:>7.2f}% {worst_provisioning:>5} {med['cpu']:>5.2f}s "
+              f"{med['rss_mb']:>7.1f} {med['rss_with_tools_mb']:>7.1f}")
+        verdicts.append((lab, ratio <= 1.10, share < 2.0 and worst_provisioning == 0, med["rss_mb"] < 30))
+    print("\ntargets: wall/path <= 1.10; relaunch < 2 % of the first launch with 0 provisioning calls; "
+          "meshlab's peak RSS < 30 MB")
+    for lab, wall_ok, relaunch_ok, rss_ok in verdicts:
+        marks = ", ".join(f"{name} {'met' if ok else 'MISSED'}"
+                          for name, ok in (("wall", wall_ok), ("relaunch", relaunch_ok), ("rss", rss_ok)))
+        print(f"  {lab}: {marks}")
+
+
+if __name__ == "__main__":
+    main()
