@@ -15,6 +15,9 @@ struct GlobalOptions {
 // Each subcommand's cli/<command>.cpp declares its add_<command>_command here.
 void add_validate_command(CLI::App& app, const GlobalOptions& global);
 
+// `meshlab argocd`: the lab's Argo CD URL, user and initial password (cli/argocd.cpp).
+void add_argocd_command(CLI::App& app, const GlobalOptions& global);
+
 // `meshlab schema`: print the lab file's JSON Schema (cli/schema.cpp).
 void add_schema_command(CLI::App& app);
 
