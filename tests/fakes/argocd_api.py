@@ -115,12 +115,12 @@ def make_handler(api):
 
         def _send(self, code, body, content_type="application/json", extra=None):
             data = body if isinstance(body, bytes) else json.dumps(body).encode()
+            self._log(code, extra)  # before answering: a client that got its answer finds the line
             self.send_response(code)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
-            self._log(code, extra)
 
         def _log(self, code, extra):
             if not api.opts.log:
