@@ -11,8 +11,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
-#include <algorithm>
-#include <climits>
+#include <set>
 
 namespace meshlab::lab {
 
@@ -49,18 +48,18 @@ public:
     if (auto v = top.string("prefix")) m_lab.prefix = *v;
     if (auto v = top.string("domain")) m_lab.domain = *v;
     if (auto v = top.string("stateDir")) m_lab.state_dir = *v;
-    if (const Field* f = top.get("addressPools")) read_pools(*f);
-    if (const Field* f = top.get("defaults")) read_defaults(*f);
+    if (const Field* f = top.get("addressPools")) detail::read_pools(m_reader, *f, m_lab);
+    if (const Field* f = top.get("defaults")) m_defaults = detail::read_defaults(m_reader, *f);
     if (const Field* f = top.get("cells")) read_cells(*f);
     if (const Field* f = top.get("clusters")) read_clusters(*f);
     if (const Field* f = top.get("vms")) read_vms(*f);
-    if (const Field* f = top.get("ca")) read_ca(*f);
-    if (const Field* f = top.get("registries")) read_registries(*f);
-    if (const Field* f = top.get("istio")) read_istio(*f);
-    if (const Field* f = top.get("argocd")) read_argocd(*f);
+    if (const Field* f = top.get("ca")) detail::read_ca(m_reader, *f, m_lab);
+    if (const Field* f = top.get("registries")) detail::read_registries(m_reader, *f, m_lab);
+    if (const Field* f = top.get("istio")) detail::read_istio(m_reader, *f, m_lab);
+    if (const Field* f = top.get("argocd")) detail::read_argocd(m_reader, *f, m_lab);
     if (const Field* f = top.get("apps")) detail::read_apps(m_reader, *f, m_lab);
     if (const Field* f = top.get("traffic")) detail::read_traffic(m_reader, *f, m_lab);
-    if (const Field* f = top.get("dns")) read_dns(*f);
+    if (const Field* f = top.get("dns")) detail::read_dns(m_reader, *f, m_lab);
     top.finish();
   }
 
@@ -83,66 +82,6 @@ private:
                        "write kind: Lab");
     }
     if (auto v = top.string("name")) m_lab.name = *v;
-  }
-
-  void read_pools(const Field& field) {
-    MapReader m(m_reader, field.value, field.path, field.at, {"pods", "podPrefix", "services", "servicePrefix"},
-                "addressPools");
-    if (auto v = m.string("pods")) m_lab.pod_pool = *v;
-    if (auto v = m.integer("podPrefix")) m_lab.pod_prefix = *v;
-    if (auto v = m.string("services")) m_lab.service_pool = *v;
-    if (auto v = m.integer("servicePrefix")) m_lab.service_prefix = *v;
-    m.finish();
-  }
-
-  // Reads a size and checks it right here: the defaults are not kept in the model, so
-  // the validator cannot point at them later.
-  std::optional<std::string> read_default_size(MapReader& m, std::string_view key, std::uint64_t minimum,
-                                               std::string_view minimum_text) {
-    const Field* f = m.get(key);
-    if (!f) return std::nullopt;
-    auto v = detail::read_string(m_reader, *f);
-    if (!v) return std::nullopt;
-    if (auto problem = size_problem(*v, minimum, minimum_text); !problem.empty()) {
-      m_reader.error(f->at, f->path + ": " + problem, std::string(k_size_hint));
-      return std::nullopt;
-    }
-    return v;
-  }
-
-  std::optional<int> read_default_cpus(MapReader& m) {
-    const Field* f = m.get("cpus");
-    if (!f) return std::nullopt;
-    auto v = detail::read_integer(m_reader, *f);
-    if (v && *v < 1) {
-      m_reader.error(f->at, fmt::format("{}: {} CPUs is too few", f->path, *v), "write a whole number of at least 1");
-      return std::nullopt;
-    }
-    return v;
-  }
-
-  void read_defaults(const Field& field) {
-    MapReader m(m_reader, field.value, field.path, field.at, {"cluster", "vm"}, "defaults");
-    if (const Field* f = m.get("cluster")) {
-      MapReader c(m_reader, f->value, f->path, f->at, {"cpus", "memory", "disk", "image", "k3sVersion", "kindImage"},
-                  "defaults.cluster");
-      m_defaults.cluster.cpus = read_default_cpus(c);
-      m_defaults.cluster.memory = read_default_size(c, "memory", k_min_memory, "128M");
-      m_defaults.cluster.disk = read_default_size(c, "disk", k_min_disk, "512M");
-      m_defaults.cluster.image = c.string("image");
-      m_defaults.k3s_version = c.string("k3sVersion");
-      m_defaults.kind_image = c.string("kindImage");
-      c.finish();
-    }
-    if (const Field* f = m.get("vm")) {
-      MapReader v(m_reader, f->value, f->path, f->at, {"cpus", "memory", "disk", "image"}, "defaults.vm");
-      m_defaults.vm.cpus = read_default_cpus(v);
-      m_defaults.vm.memory = read_default_size(v, "memory", k_min_memory, "128M");
-      m_defaults.vm.disk = read_default_size(v, "disk", k_min_disk, "512M");
-      m_defaults.vm.image = v.string("image");
-      v.finish();
-    }
-    m.finish();
   }
 
   void read_cells(const Field& field) {
@@ -255,82 +194,10 @@ private:
     }
   }
 
-  void read_ca(const Field& field) {
-    MapReader m(m_reader, field.value, field.path, field.at,
-                {"subject", "keyType", "keySize", "rootDays", "intermediateDays", "rootCert", "rootKey"}, "ca");
-    Ca& ca = m_lab.ca;
-    if (const Field* f = m.get("subject")) {
-      MapReader s(m_reader, f->value, f->path, f->at, {"commonName", "organization"}, "ca.subject");
-      if (auto v = s.string("commonName")) ca.subject.common_name = *v;
-      if (auto v = s.string("organization")) ca.subject.organization = *v;
-      s.finish();
-    }
-    if (auto v = m.choice("keyType", {"ecdsa", "rsa"}, "key type")) ca.key_type = *v;
-    if (auto v = m.integer("keySize")) ca.key_size = *v;
-    if (auto v = m.integer("rootDays")) ca.root_days = *v;
-    if (auto v = m.integer("intermediateDays")) ca.intermediate_days = *v;
-    if (auto v = m.string("rootCert")) ca.root_cert_file = *v;
-    if (auto v = m.string("rootKey")) ca.root_key_file = *v;
-    m.finish();
-  }
-
-  void read_registries(const Field& field) {
-    MapReader registries(m_reader, field.value, field.path, field.at);
-    for (const auto& entry : registries.fields()) {
-      Registry registry;
-      registry.name = entry.key;
-      MapReader m(m_reader, entry.value, entry.path, entry.key_at, {"url", "port"}, "a registry");
-      m.require({"port"});
-      if (auto v = m.string("url")) registry.upstream = *v;
-      if (auto v = m.integer("port")) registry.port = *v;
-      m.finish();
-      m_lab.registries.push_back(std::move(registry));
-    }
-  }
-
-  void read_istio(const Field& field) {
-    MapReader m(m_reader, field.value, field.path, field.at, {"version", "revision", "chartRepo", "components"},
-                "istio");
-    Istio& istio = m_lab.istio;
-    if (auto v = m.string("version")) istio.version = *v;
-    if (auto v = m.string("revision")) istio.revision = *v;
-    if (auto v = m.string("chartRepo")) istio.chart_repo = *v;
-    if (auto v = m.strings("components")) istio.components = *v;
-    m.finish();
-  }
-
-  void read_argocd(const Field& field) {
-    MapReader m(m_reader, field.value, field.path, field.at, {"version", "manifest", "cluster"}, "argocd");
-    if (auto v = m.string("version")) m_lab.argocd.version = *v;
-    if (auto v = m.string("manifest")) m_lab.argocd.manifest = *v;
-    if (auto v = m.string("cluster")) m_lab.argocd.cluster = *v;
-    m.finish();
-  }
-
-  void read_dns(const Field& field) {
-    MapReader dns(m_reader, field.value, field.path, field.at);
-    for (const auto& entry : dns.fields()) {
-      DnsEntry e;
-      e.host = entry.key;
-      if (auto v = detail::read_string(m_reader, entry)) e.address = *v;
-      m_lab.dns.push_back(std::move(e));
-    }
-  }
-
   Reader& m_reader;
   Lab& m_lab;
   LabDefaults m_defaults;
 };
-
-// Unknown positions sort last; the sort is stable so equal positions keep their order.
-void sort_by_position(std::vector<Diagnostic>& diagnostics) {
-  std::stable_sort(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
-    const auto key = [](const Diagnostic& d) {
-      return std::pair{d.line > 0 ? d.line : INT_MAX, d.column};
-    };
-    return key(a) < key(b);
-  });
-}
 
 std::optional<std::filesystem::path> directory_of(const std::string& file) {
   if (file.empty() || file.front() == '<') return std::nullopt; // built-in or in-memory
@@ -348,7 +215,7 @@ std::optional<Locality> read_locality(Reader& reader, const Field& field) {
   if (!text) return std::nullopt;
   auto parsed = parse_locality(*text);
   if (!parsed.locality)
-    reader.error(field.at, fmt::format("{}: locality \"{}\" {}", field.path, *text, parsed.problem),
+    reader.reject(field, fmt::format("{}: locality \"{}\" {}", field.path, *text, parsed.problem),
                  "write region[/zone[/subzone]], e.g. milky-way/solar-system/kube-01; each part letters, digits, "
                  "'-', '_' or '.', starting and ending with a letter or digit");
   return parsed.locality;
@@ -375,10 +242,13 @@ LoadResult load_string(std::string_view text, const std::string& file) {
                  "start from an example in labs/: apiVersion, kind, name and clusters are required");
     return result;
   }
-  if (documents.size() > 1) {
-    const Position second = reader.position(documents[1], Position{file, 0, 0});
-    reader.error(second, fmt::format("the lab file holds {} YAML documents; expected one", documents.size()),
+  // A trailing "---" with nothing after it is harmless; a second lab is not.
+  for (std::size_t i = 1; i < documents.size(); ++i) {
+    if (documents[i].IsNull()) continue;
+    reader.error(reader.position(documents[i], Position{file, 1, 1}),
+                 "the lab file holds more than one YAML document; expected one",
                  "remove the \"---\" separator and everything after it, or put each lab in its own file");
+    break;
   }
   const YAML::Node& root = documents.front();
   if (!root.IsMap()) {
@@ -394,7 +264,12 @@ LoadResult load_string(std::string_view text, const std::string& file) {
   return result;
 }
 
-LoadResult load_file(const std::string& path) { return load_string(util::read_file(path), path); }
+LoadResult load_file(const std::string& path) {
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored))
+    throw Error(fmt::format("cannot read {}: it is a directory, not a lab file", path));
+  return load_string(util::read_file(path), path);
+}
 
 Lab load_valid_lab(const std::string& path) {
   LoadResult result;
@@ -409,8 +284,12 @@ Lab load_valid_lab(const std::string& path) {
   // A file that is not a YAML mapping has no lab to check; everything else is checked
   // as a whole, so one run reports every problem.
   if (!result.lab.positions.empty()) {
-    auto semantic = validate(result.lab);
-    result.diagnostics.insert(result.diagnostics.end(), semantic.begin(), semantic.end());
+    // A value the loader already rejected (`port: abc`) reaches the validator as its
+    // default; one message per spot keeps the loader's, which names the real problem.
+    std::set<std::pair<int, int>> reported;
+    for (const auto& d : result.diagnostics) reported.emplace(d.line, d.column);
+    for (auto& d : validate(result.lab))
+      if (reported.count({d.line, d.column}) == 0) result.diagnostics.push_back(std::move(d));
   }
   if (!result.diagnostics.empty()) {
     sort_by_position(result.diagnostics);

@@ -20,20 +20,25 @@ class ValuesWriter {
 public:
   explicit ValuesWriter(Reader& reader) : m_reader(reader) {}
 
-  // False when the values were too deep or too large (already reported).
+  // False when the values were too deep or too large (reported at `field`).
   bool write(const Field& field) {
     emit(field, 0);
+    if (m_overflow)
+      m_reader.reject(field,
+                      fmt::format("{}: values are nested more than {} levels deep or hold more than {} entries",
+                                  field.path, k_max_values_depth, k_max_values_nodes),
+                      "Helm values must be plain data; check for an alias (*name) that refers to itself");
     return !m_overflow;
   }
   std::string text() const { return m_out.c_str(); }
+  bool good() const { return m_out.good(); }
+  std::string problem() const { return m_out.GetLastError(); }
 
 private:
   void emit(const Field& field, int depth) {
     if (m_overflow) return;
     if (depth > k_max_values_depth || ++m_nodes > k_max_values_nodes) {
       m_overflow = true;
-      m_reader.error(field.at, field.path + ": values are nested too deeply or too large",
-                     "Helm values must be plain data; check for an alias (*name) that refers to itself");
       return;
     }
     const YAML::Node& node = field.value;
@@ -75,7 +80,13 @@ void read_values(Reader& reader, const Field& field, App& app) {
     return;
   }
   ValuesWriter writer(reader);
-  if (writer.write(field)) app.values_yaml = writer.text() + "\n";
+  if (!writer.write(field)) return;
+  if (!writer.good()) {
+    reader.reject(field, fmt::format("{}: cannot be written back as YAML: {}", field.path, writer.problem()),
+                  "Helm values must be valid UTF-8 text");
+    return;
+  }
+  app.values_yaml = writer.text() + "\n";
 }
 
 void read_git(Reader& reader, const Field& field, App& app) {
@@ -128,6 +139,8 @@ void read_distribute(Reader& reader, const Field& field, TrafficPolicy& policy) 
         if (auto percent = read_integer(reader, weight)) {
           rule.to[weight.key] = *percent;
           rule.to_order.push_back(weight.key);
+        } else {
+          reader.record(invalid_path(to->path), to->at); // the sum of the others means nothing
         }
       }
     }
@@ -143,7 +156,7 @@ Targets read_targets(Reader& reader, const Field& field) {
   const YAML::Node& node = field.value;
   if (node.IsScalar()) {
     if (node.Scalar() != "all")
-      reader.error(field.at, fmt::format("{}: unknown targets \"{}\"", field.path, node.Scalar()),
+      reader.reject(field, fmt::format("{}: unknown targets \"{}\"", field.path, node.Scalar()),
                    "write all, {cell: NAME}, or a list of cluster names such as [east, west]");
     return targets;
   }
@@ -161,7 +174,7 @@ Targets read_targets(Reader& reader, const Field& field) {
       if (auto v = read_string(reader, item)) targets.clusters.push_back(*v);
     return targets;
   }
-  reader.error(field.at, fmt::format("{}: expected all, {{cell: NAME}} or a list, got nothing", field.path),
+  reader.reject(field, fmt::format("{}: expected all, {{cell: NAME}} or a list, got nothing", field.path),
                "write all, {cell: NAME}, or a list of cluster names such as [east, west]");
   return targets;
 }

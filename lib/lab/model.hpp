@@ -19,9 +19,11 @@ struct Position {
 // Dotted path of a value → where it was written. The loader records every key and value
 // it reads, so validation can point at the exact spot. Paths: "clusters.east.network",
 // list items "clusters.east.nodes[1].locality", Helm values "apps.httpbin.values.a.b".
-// A path maps to its value's position when the value is a scalar, and to its key's
-// position when the value is a mapping, a list or empty (a block value starts on the
-// next line; the key is what a reader looks for). "<path>#key" always maps to the key.
+// A path maps to its value's position when the value is a scalar or a flow collection
+// ({...}, [...]), and to its key's position when the value is a block mapping or list, or
+// empty (a block value starts on the next line; the key is what a reader looks for). "<path>#key" always maps to the key,
+// and "<path>#invalid" is present when the loader rejected the value (wrong type, unknown
+// choice), so the validator does not report consequences of a problem already reported.
 // A path is present iff its key was written, so resolution can tell "written" from
 // "defaulted" (`prefix: ""` is written).
 using SourceMap = std::map<std::string, Position>;

@@ -12,4 +12,8 @@ namespace meshlab::lab {
 // Every semantic problem in `lab`, each pointing at the value at fault; empty when valid.
 std::vector<Diagnostic> validate(const Lab& lab);
 
+// Orders diagnostics by line and column (unknown positions last), keeping the order of
+// diagnostics at the same spot.
+void sort_by_position(std::vector<Diagnostic>& diagnostics);
+
 } // namespace meshlab::lab

@@ -17,6 +17,8 @@ std::string item_path(const std::string& path, std::size_t index) { return fmt::
 
 std::string key_path(const std::string& path) { return path + "#key"; }
 
+std::string invalid_path(const std::string& path) { return path + "#invalid"; }
+
 Position Reader::position(const YAML::Node& node, const Position& fallback) const {
   // An empty value ("key:" at the end of a line) carries the mark of the next token,
   // lines away; the key is the honest place to point at.
@@ -31,6 +33,11 @@ void Reader::error(const Position& at, std::string message, std::string hint) {
                                      std::move(hint)});
 }
 
+void Reader::reject(const Field& field, std::string message, std::string hint) {
+  record(invalid_path(field.path), field.at);
+  error(field.at, std::move(message), std::move(hint));
+}
+
 std::string describe(const YAML::Node& node) {
   switch (node.Type()) {
   case YAML::NodeType::Map: return "a mapping";
@@ -41,6 +48,14 @@ std::string describe(const YAML::Node& node) {
 }
 
 namespace {
+
+// Scalars and flow collections ({...}, [...]) start on the key's line, so they are the
+// precise place to point at; a block collection starts lines later, so its key is better.
+bool starts_on_key_line(const YAML::Node& value) {
+  if (!value.IsDefined()) return false;
+  if (value.IsScalar()) return true;
+  return (value.IsMap() || value.IsSequence()) && value.Style() == YAML::EmitterStyle::Flow;
+}
 
 std::string with_path(const std::string& path, std::string_view message) {
   if (path.empty()) return std::string(message);
@@ -55,11 +70,11 @@ std::string plural(std::string_view noun) { return std::string(noun) + "s"; }
 std::optional<std::string> read_string(Reader& reader, const Field& field) {
   if (field.value.IsScalar()) return field.value.Scalar();
   if (field.value.IsNull() || !field.value.IsDefined()) {
-    reader.error(field.at, with_path(field.path, "expected a string, got nothing"),
+    reader.reject(field, with_path(field.path, "expected a string, got nothing"),
                  "write a value after the colon (\"\" for an empty string), or remove the key");
     return std::nullopt;
   }
-  reader.error(field.at, with_path(field.path, "expected a string, got " + describe(field.value)),
+  reader.reject(field, with_path(field.path, "expected a string, got " + describe(field.value)),
                "write a single value here, not a mapping or a list");
   return std::nullopt;
 }
@@ -73,12 +88,12 @@ std::optional<int> read_integer(Reader& reader, const Field& field) {
     const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
     if (!digits.empty() && error == std::errc() && end == digits.data() + digits.size()) return value;
     if (error == std::errc::result_out_of_range) {
-      reader.error(field.at, with_path(field.path, fmt::format("{} is too large", text)),
+      reader.reject(field, with_path(field.path, fmt::format("{} is too large", text)),
                    "write a whole number that fits in 32 bits");
       return std::nullopt;
     }
   }
-  reader.error(field.at, with_path(field.path, "expected an integer, got " + describe(field.value)),
+  reader.reject(field, with_path(field.path, "expected an integer, got " + describe(field.value)),
                "write a whole number such as 2, without quotes or units");
   return std::nullopt;
 }
@@ -90,7 +105,7 @@ std::optional<std::string> read_choice(Reader& reader, const Field& field, const
   for (const auto& choice : choices)
     if (*value == choice) return value;
   const auto suggestion = util::did_you_mean(*value, choices);
-  reader.error(field.at,
+  reader.reject(field,
                with_path(field.path, fmt::format("unknown {} \"{}\"; known {}: {}", noun, *value, plural(noun),
                                                  util::join(choices))),
                suggestion ? fmt::format("did you mean \"{}\"?", *suggestion)
@@ -102,7 +117,7 @@ std::optional<std::vector<Field>> read_list(Reader& reader, const Field& field) 
   std::vector<Field> items;
   if (field.value.IsNull() || !field.value.IsDefined()) return items;
   if (!field.value.IsSequence()) {
-    reader.error(field.at, with_path(field.path, "expected a list, got " + describe(field.value)),
+    reader.reject(field, with_path(field.path, "expected a list, got " + describe(field.value)),
                  "write the items as a list: [a, b] or one \"- item\" per line");
     return std::nullopt;
   }
@@ -124,6 +139,7 @@ MapReader::MapReader(Reader& reader, const YAML::Node& node, std::string path, P
     return;
   }
   if (!node.IsMap()) {
+    m_reader.record(invalid_path(m_path), m_at);
     m_reader.error(m_at, with_path(m_path, "expected a mapping, got " + describe(node)),
                    m_known.empty() ? "write one \"name: ...\" entry per line, indented under the key"
                                    : "write \"key: value\" pairs here; known keys: " + util::join(m_known));
@@ -141,9 +157,8 @@ MapReader::MapReader(Reader& reader, const YAML::Node& node, std::string path, P
     // yaml-cpp Nodes are handles whose assignment writes through to the document, so
     // Fields are built by copy construction only.
     const YAML::Node value = it->second;
-    const bool scalar = value.IsDefined() && value.IsScalar();
     Field field{key.Scalar(), value, child_path(m_path, key.Scalar()), key_at,
-                scalar ? m_reader.position(value, key_at) : key_at};
+                starts_on_key_line(value) ? m_reader.position(value, key_at) : key_at};
     bool duplicate = false;
     for (const auto& earlier : m_fields) {
       if (earlier.key != field.key) continue;

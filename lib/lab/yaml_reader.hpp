@@ -21,6 +21,18 @@ std::string child_path(const std::string& path, std::string_view key);
 std::string item_path(const std::string& path, std::size_t index);
 // Where the key of `path` was written is recorded under this (see Lab::where_key).
 std::string key_path(const std::string& path);
+// Recorded when the loader rejected the value at `path` (see SourceMap).
+std::string invalid_path(const std::string& path);
+
+// One key of a mapping and its value.
+struct Field {
+  std::string key;
+  YAML::Node value;
+  std::string path;   // dotted path of the value
+  Position key_at;    // where the key was written
+  Position at;        // where the value was written (the key's position for block
+                      // collections and empty values, where the key is the useful spot)
+};
 
 // Collects diagnostics and positions for one file.
 class Reader {
@@ -32,6 +44,8 @@ public:
   Position position(const YAML::Node& node, const Position& fallback) const;
   void record(const std::string& path, const Position& at) { m_positions[path] = at; }
   void error(const Position& at, std::string message, std::string hint);
+  // Reports a value the loader cannot use and marks `field`'s path "#invalid".
+  void reject(const Field& field, std::string message, std::string hint);
   const std::string& file() const { return m_file; }
   bool has(const std::string& path) const { return m_positions.count(path) > 0; }
   std::size_t error_count() const { return m_diagnostics.size(); }
@@ -40,16 +54,6 @@ private:
   std::string m_file;
   SourceMap& m_positions;
   std::vector<Diagnostic>& m_diagnostics;
-};
-
-// One key of a mapping and its value.
-struct Field {
-  std::string key;
-  YAML::Node value;
-  std::string path;   // dotted path of the value
-  Position key_at;    // where the key was written
-  Position at;        // where the value was written (the key's position for collections
-                      // and empty values, where the key is the useful spot)
 };
 
 // "a string", "a mapping", "a list", "nothing" — for "expected X, got Y" messages.

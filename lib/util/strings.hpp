@@ -20,7 +20,8 @@ std::string join(const std::vector<std::string_view>& items, std::string_view se
 // `items`, each in double quotes, joined with ", " ("\"a\", \"b\"").
 std::string join_quoted(const std::vector<std::string>& items);
 
-// Levenshtein distance (insertions, deletions, substitutions) between `a` and `b`.
+// Edit distance between `a` and `b`: insertions, deletions, substitutions and swaps of
+// two adjacent characters each count 1.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
 // The candidate closest to `word` when it is close enough to be a likely typo (at most a
