@@ -100,6 +100,20 @@ TEST_CASE("actions bring-up against the fakes") {
     const auto config = YAML::Load(*util::base64_decode(secret["data"]["west"].get<std::string>()));
     CHECK(config["clusters"][0]["cluster"]["server"].as<std::string>() == internal["west"]);
   }
+  { // every resume check confirms what the steps did, and notices when it is undone
+    for (const auto& step : plan.steps()) {
+      CAPTURE(step.id);
+      if (step.verify) CHECK(step.verify(fakes.runner()));
+    }
+    kubectl("hub", {"delete", "secret", "cluster-bring-west", "-n", "argocd"});
+    kubectl("west", {"delete", "secret", "istio-remote-secret-east", "-n", "istio-system"});
+    kubectl("lone", {"delete", "secret", "cacerts", "-n", "istio-system"});
+    for (const auto* id : {"argocd/register/west", "mesh/mesh/remote-secrets", "cluster/lone/cacerts"}) {
+      CAPTURE(id);
+      CHECK_FALSE(plan.find(id)->verify(fakes.runner()));
+    }
+    CHECK(plan.find("argocd/register/east")->verify(fakes.runner()));
+  }
   { // no token reached a log
     const auto text = all_logs(logs);
     CHECK(text.find("bytes redacted") != std::string::npos);

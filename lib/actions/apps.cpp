@@ -158,6 +158,20 @@ void wait_for_apps(const kube::Kubectl& kubectl, const std::vector<std::string>&
   if (failed) throw Error(unhealthy_report(apps));
 }
 
+bool apps_present(const kube::Kubectl& kubectl, const std::vector<std::string>& names) {
+  const auto items = list_items(kubectl, "applications", k_argocd_namespace);
+  if (!items) return false;
+  const auto apps = app_health(*items, names);
+  return std::all_of(apps.begin(), apps.end(), [](const AppHealth& app) { return app.found; });
+}
+
+bool apps_healthy(const kube::Kubectl& kubectl, const std::vector<std::string>& names) {
+  const auto items = list_items(kubectl, "applications", k_argocd_namespace);
+  if (!items) return false;
+  const auto apps = app_health(*items, names);
+  return std::all_of(apps.begin(), apps.end(), [](const AppHealth& app) { return app.ok(); });
+}
+
 void add_apps_steps(plan::PlanBuilder& builder, const LaunchContext& ctx) {
   const auto* host = argocd_cluster(ctx.lab);
   if (host == nullptr) return;
@@ -183,6 +197,10 @@ void add_apps_steps(plan::PlanBuilder& builder, const LaunchContext& ctx) {
       .needs = needs,
       .inputs_hash = digest(parts),
       .run = [ctx, host, files](plan::StepContext& sc) { apply_manifests(ctx, *host, files, sc); },
+      .verify =
+          [ctx, host, files](exec::Runner& runner) {
+            return apps_present(kubectl_for(ctx, *host, runner), application_names(files));
+          },
   });
   builder.add(plan::Step{
       .id = ids::apps_sync(),
@@ -194,6 +212,10 @@ void add_apps_steps(plan::PlanBuilder& builder, const LaunchContext& ctx) {
             const auto names = application_names(files);
             wait_for_apps(kubectl_for(ctx, *host, sc.runner), names, util::Clock::now() + k_sync_timeout);
             sc.facts["apps"] = std::to_string(names.size());
+          },
+      .verify =
+          [ctx, host, files](exec::Runner& runner) {
+            return apps_healthy(kubectl_for(ctx, *host, runner), application_names(files));
           },
   });
 }

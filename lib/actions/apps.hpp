@@ -57,4 +57,10 @@ std::string unhealthy_report(const std::vector<AppHealth>& apps);
 // sync has failed for good; returns at once under --dry-run.
 void wait_for_apps(const kube::Kubectl& kubectl, const std::vector<std::string>& names, util::Clock::time_point deadline);
 
+// Resume checks: argocd/apps is still done when every app in `names` exists in namespace
+// argocd; apps/sync when every one is also Synced and Healthy. Throw when the cluster
+// cannot be asked (the resume counts that as false).
+bool apps_present(const kube::Kubectl& kubectl, const std::vector<std::string>& names);
+bool apps_healthy(const kube::Kubectl& kubectl, const std::vector<std::string>& names);
+
 } // namespace meshlab::actions

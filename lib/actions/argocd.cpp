@@ -77,7 +77,7 @@ void install(const LaunchContext& ctx, const lab::Cluster& host, plan::StepConte
   const auto kubectl = kubectl_for(ctx, host, sc.runner);
   const auto mode = apply_yaml(kubectl, to_yaml(namespace_object(k_argocd_namespace)));
   auto manifest = ctx.state_dir / "cache" / cache_name(ctx.lab.argocd.version);
-  if (mode == RunMode::dry_run) {
+  if (ctx.dry_run || mode == RunMode::dry_run) {
     sc.log << fmt::format("dry run: {} would be downloaded into {} unless cached there\n", ctx.lab.argocd.manifest,
                           manifest.string());
   } else {
@@ -157,6 +157,18 @@ void wait_for_argocd(const kube::Kubectl& kubectl, util::Clock::time_point deadl
   }
 }
 
+bool argocd_running(const LaunchContext& ctx, const lab::Cluster& host, exec::Runner& runner) {
+  const auto kubectl = kubectl_for(ctx, host, runner);
+  const auto items = list_items(kubectl, "deployments,statefulsets", k_argocd_namespace);
+  if (!items || !not_ready(*items).empty()) return false;
+  const auto service = lookup(kubectl, "service", k_server, k_argocd_namespace);
+  return service.state == Lookup::State::found &&
+         !service.object.value("status", nlohmann::json::object())
+              .value("loadBalancer", nlohmann::json::object())
+              .value("ingress", nlohmann::json::array())
+              .empty();
+}
+
 std::string expose_argocd(const kube::Kubectl& kubectl, util::Clock::time_point deadline) {
   kubectl.check({"patch", "service", k_server, "-n", k_argocd_namespace, "--type", "merge", "-p",
                  R"({"spec":{"type":"LoadBalancer"}})"});
@@ -187,6 +199,7 @@ void add_argocd_steps(plan::PlanBuilder& builder, const LaunchContext& ctx) {
       .needs = {ids::cluster_ready(host->name)},
       .inputs_hash = digest({host->name, ctx.lab.argocd.version, ctx.lab.argocd.manifest}),
       .run = [ctx, host](plan::StepContext& sc) { install(ctx, *host, sc); },
+      .verify = [ctx, host](exec::Runner& runner) { return argocd_running(ctx, *host, runner); },
   });
   add_argocd_register_steps(builder, ctx, *host);
 }

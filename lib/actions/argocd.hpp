@@ -54,6 +54,10 @@ void wait_for_argocd(const kube::Kubectl& kubectl, util::Clock::time_point deadl
 // "https://<address>" (an empty string under --dry-run). Throws meshlab::Error on timeout.
 std::string expose_argocd(const kube::Kubectl& kubectl, util::Clock::time_point deadline);
 
+// The resume check of argocd/install: Argo CD's workloads ready and argocd-server with a
+// LoadBalancer address. Throws when the cluster cannot be asked (the resume counts it false).
+bool argocd_running(const LaunchContext& ctx, const lab::Cluster& host, exec::Runner& runner);
+
 // --- argocd/register/<c> -----------------------------------------------------------------
 
 // Adds argocd/register/<c> for every workload cluster (argocd_register.cpp); part of
@@ -75,5 +79,11 @@ std::string argocd_server_url(const lab::Lab& lab, const lab::Cluster& cluster, 
 // Holds the token: only ever goes through stdin marked secret.
 nlohmann::ordered_json cluster_secret(const lab::Lab& lab, const lab::Cluster& cluster, const std::string& server,
                                       const TokenAccess& access);
+
+// The resume check of argocd/register/<c>: the cluster Secret of `cluster` is still next
+// to Argo CD on `host` (read with its output redacted). A recreated cluster re-runs the
+// step anyway: its kubeconfig step learns new facts, which changes this step's inputs.
+bool cluster_registered(const LaunchContext& ctx, const lab::Cluster& host, const lab::Cluster& cluster,
+                        exec::Runner& runner);
 
 } // namespace meshlab::actions

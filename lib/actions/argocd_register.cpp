@@ -23,7 +23,8 @@ void register_cluster(const LaunchContext& ctx, const lab::Cluster& host, const 
   const auto target = kubectl_for(ctx, cluster, sc.runner);
   const auto mode = apply_yaml(target, yaml_stream(service_account_objects(spec)));
   const auto access = wait_for_token(target, spec, util::Clock::now() + k_token_timeout);
-  const auto server = argocd_server_url(ctx.lab, cluster, &cluster == &host ? "" : internal_server(sc, cluster, mode));
+  const auto server = argocd_server_url(
+      ctx.lab, cluster, &cluster == &host ? "" : internal_server(sc, cluster, ctx.dry_run ? RunMode::dry_run : mode));
   apply_yaml(kubectl_for(ctx, host, sc.runner), to_yaml(cluster_secret(ctx.lab, cluster, server, access)), Secrecy::secret);
   sc.facts["name"] = ctx.lab.instance_name(cluster.name);
   sc.facts["server"] = server;
@@ -71,6 +72,16 @@ Json cluster_secret(const lab::Lab& lab, const lab::Cluster& cluster, const std:
   return secret;
 }
 
+bool cluster_registered(const LaunchContext& ctx, const lab::Cluster& host, const lab::Cluster& cluster,
+                        exec::Runner& runner) {
+  const auto found = lookup(kubectl_for(ctx, host, runner), "secret", "cluster-" + ctx.lab.instance_name(cluster.name),
+                            k_argocd_namespace, Secrecy::secret);
+  if (found.state != Lookup::State::found) return false;
+  const auto labels = found.object.value("metadata", nlohmann::json::object()).value("labels", nlohmann::json::object());
+  return labels.value("argocd.argoproj.io/secret-type", "") == "cluster" &&
+         labels.value("meshlab.dev/cluster", "") == cluster.name;
+}
+
 void add_argocd_register_steps(plan::PlanBuilder& builder, const LaunchContext& ctx, const lab::Cluster& host) {
   for (const auto* cluster : ctx.lab.workload_clusters()) {
     const auto& c = *cluster;
@@ -80,7 +91,10 @@ void add_argocd_register_steps(plan::PlanBuilder& builder, const LaunchContext& 
         .needs = {ids::argocd_install(), ids::cluster_ready(c.name), ids::cluster_kubeconfig(c.name)},
         .inputs_hash = digest({ctx.lab.name, host.name, c.name, ctx.lab.instance_name(c.name), c.cell, c.network,
                                c.locality.region, c.locality.zone}),
-        .run = [ctx, &host, cluster](plan::StepContext& sc) { register_cluster(ctx, host, *cluster, sc); },
+        .run = [ctx, argocd = &host, cluster](plan::StepContext& sc) { register_cluster(ctx, *argocd, *cluster, sc); },
+        .verify = [ctx, argocd = &host, cluster](exec::Runner& runner) {
+          return cluster_registered(ctx, *argocd, *cluster, runner);
+        },
     });
   }
 }

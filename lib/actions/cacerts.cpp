@@ -87,6 +87,7 @@ void add_cacerts_steps(plan::PlanBuilder& builder, const LaunchContext& ctx) {
         .needs = {ids::cluster_ready(cluster->name)},
         .inputs_hash = inputs_hash(ctx, *cluster),
         .run = [ctx, cluster](plan::StepContext& sc) { install_cacerts(ctx, *cluster, sc); },
+        .verify = [ctx, cluster](exec::Runner& runner) { return cacerts_in_place(ctx, *cluster, runner); },
     });
   }
 }

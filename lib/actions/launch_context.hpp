@@ -19,6 +19,10 @@ struct LaunchContext {
   std::filesystem::path state_dir;
   // The provider for a lab provider (multipass, kind, external); owned by the caller.
   std::function<providers::Provider&(lab::Provider)> provider;
+  // The plan is for --dry-run (its runner answers every command with success and no output):
+  // steps skip what cannot work without real tools — readiness waits, downloads — instead of
+  // waiting for answers that never come.
+  bool dry_run = false;
 
   // The kubeconfig file meshlab itself uses for a cluster: state_dir/kubeconfigs/<cluster>.yaml,
   // holding one context named context_for(cluster).

@@ -29,7 +29,8 @@ void link_cell(const LaunchContext& ctx, const std::vector<const lab::Cluster*>&
     const auto kubectl = kubectl_for(ctx, *cluster, sc.runner);
     const auto mode = apply_yaml(kubectl, yaml_stream(service_account_objects(spec)));
     auto access = wait_for_token(kubectl, spec, util::Clock::now() + k_token_timeout);
-    members.push_back({cluster, std::move(access), internal_server(sc, *cluster, mode)});
+    members.push_back(
+        {cluster, std::move(access), internal_server(sc, *cluster, ctx.dry_run ? RunMode::dry_run : mode)});
   }
   for (const auto& b : members) {
     std::vector<Json> secrets;
@@ -96,6 +97,19 @@ Json remote_secret(const std::string& cluster_name, const std::string& server, c
   return secret;
 }
 
+bool remote_secrets_in_place(const LaunchContext& ctx, const std::vector<const lab::Cluster*>& clusters,
+                             exec::Runner& runner) {
+  for (const auto* b : clusters) {
+    // Names only (-o name): the secrets' content never reaches the check's log.
+    const auto done = kubectl_for(ctx, *b, runner)
+                          .check({"get", "secrets", "-n", k_istio_namespace, "-l", "istio/multiCluster=true", "-o",
+                                  "name"});
+    for (const auto* a : clusters)
+      if (a != b && done.out.find("secret/istio-remote-secret-" + a->name + "\n") == std::string::npos) return false;
+  }
+  return true;
+}
+
 void add_remote_secrets_steps(plan::PlanBuilder& builder, const LaunchContext& ctx) {
   for (const auto& cell : ctx.lab.cells) {
     std::vector<const lab::Cluster*> clusters;
@@ -115,6 +129,7 @@ void add_remote_secrets_steps(plan::PlanBuilder& builder, const LaunchContext& c
         .needs = std::move(needs),
         .inputs_hash = digest(parts),
         .run = [ctx, clusters](plan::StepContext& sc) { link_cell(ctx, clusters, sc); },
+        .verify = [ctx, clusters](exec::Runner& runner) { return remote_secrets_in_place(ctx, clusters, runner); },
     });
   }
 }

@@ -33,4 +33,10 @@ nlohmann::ordered_json remote_secret(const std::string& cluster_name, const std:
 // The kubeconfig inside a remote secret: cluster, user and context all named `cluster_name`.
 std::string remote_kubeconfig(const std::string& cluster_name, const std::string& server, const TokenAccess& access);
 
+// The resume check of mesh/<cell>/remote-secrets: every cluster of `clusters` holds the
+// remote secret of every other one (names only are read). Throws when a cluster cannot be
+// asked (the resume counts that as false).
+bool remote_secrets_in_place(const LaunchContext& ctx, const std::vector<const lab::Cluster*>& clusters,
+                             exec::Runner& runner);
+
 } // namespace meshlab::actions

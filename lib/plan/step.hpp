@@ -44,6 +44,12 @@ struct Step {
   std::string inputs_hash;
   // Does the work; throws to fail (meshlab::Error with a complete message).
   std::function<void(StepContext&)> run;
+  // A cheap check that the world still matches what the step did (instance running,
+  // cluster listed, container up, file still answering), asked on resume before a step the
+  // journal says is done with the same inputs is skipped: true = still done. One or two
+  // quick commands through `runner`, never a change. Empty: the journal alone decides. An
+  // exception counts as false (the step runs again).
+  std::function<bool(exec::Runner&)> verify;
 };
 
 } // namespace meshlab::plan
