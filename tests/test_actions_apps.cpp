@@ -1,5 +1,6 @@
 #include "actions/apps.hpp"
 
+#include "render/mesh.hpp"
 #include "support/bringup_lab.hpp"
 #include "util/error.hpp"
 
@@ -120,5 +121,34 @@ TEST_CASE("actions::apps") {
     plan::PlanBuilder builder;
     actions::add_apps_steps(builder, actions::LaunchContext{lab_copy, bare.state(), {}});
     CHECK_FALSE(builder.contains("argocd/apps"));
+  }
+}
+
+TEST_CASE("actions::apps with the rendered manifests of the example labs") {
+  for (const auto* name : {"ci-smoke", "kind-locality", "multi-primary", "stamps"}) {
+    CAPTURE(name);
+    const auto lab = lab::load_valid_lab(std::string(MESHLAB_SOURCE_DIR) + "/labs/" + name + ".yaml");
+    test::TempDir state;
+    std::size_t applications = 0;
+    for (const auto& artifact : render::render_mesh(lab, render::TemplateSource{})) {
+      if (artifact.kind != "argocd") continue;
+      util::write_file_atomic(state / artifact.path, artifact.content);
+      applications += artifact.path.rfind("argocd/applications/", 0) == 0 ? 1 : 0;
+    }
+    const auto files = actions::argocd_manifest_files(state.path());
+    REQUIRE(!files.empty());
+    CHECK(files.front().parent_path().filename() == "projects");
+    const auto names = actions::application_names(files);
+    CHECK(names.size() == applications);
+    // Each app's destination is a cluster argocd/register/<c> registers under that name.
+    for (const auto& file : files) {
+      const auto doc = YAML::LoadFile(file.string());
+      if (doc["kind"].as<std::string>() != "Application") continue;
+      const auto destination = doc["spec"]["destination"]["name"].as<std::string>();
+      bool registered = false;
+      for (const auto* cluster : lab.workload_clusters())
+        registered = registered || lab.instance_name(cluster->name) == destination;
+      CHECK(registered);
+    }
   }
 }
