@@ -28,9 +28,8 @@ void run_argocd(const ArgoCdOptions& options) {
   exec::PosixRunner runner;
   const auto login = actions::argocd_login(lab, runner, info);
   if (options.output == "json") {
-    const nlohmann::ordered_json doc = {{"lab", lab.name},         {"cluster", login.cluster},
-                                        {"context", login.context}, {"url", login.url},
-                                        {"username", login.username}, {"password", login.password},
+    const nlohmann::ordered_json doc = {{"lab", lab.name},  {"cluster", login.cluster},   {"context", login.context},
+                                        {"url", login.url}, {"username", login.username}, {"password", login.password},
                                         {"login", "ok"}};
     fmt::print("{}\n", doc.dump(2));
     return;

@@ -135,8 +135,8 @@ TEST_CASE("actions::argocd register") {
   test::RecordingRunner runner;
   for (const auto* c : {"hub", "east"})
     runner.on_prefix(lab.kubectl(c, {"apply"}), exec::Completed{.out = "serverside-applied\n"});
-  const auto get_token = lab.kubectl(
-      "east", {"get", "secret", "argocd-manager-long-lived-token", "-o", "json", "-n", "kube-system"});
+  const auto get_token =
+      lab.kubectl("east", {"get", "secret", "argocd-manager-long-lived-token", "-o", "json", "-n", "kube-system"});
   runner.on(get_token, exec::Completed{.exit_code = 1, .err = "Error from server (NotFound): secrets not found"});
   runner.on(get_token, exec::Completed{.out = R"({"data": {}})"});
   runner.on(get_token, exec::Completed{.out = token_secret("tok-east")});

@@ -46,7 +46,8 @@ TEST_CASE("actions::argocd_login") {
     CHECK(runner.argvs() == std::vector<Argv>{get_secret});
     CHECK(runner.calls()[0].secret_output);
     REQUIRE(argocd.seen().size() == 1);
-    CHECK(nlohmann::json::parse(argocd.seen()[0].body) == nlohmann::json{{"username", "admin"}, {"password", "s3cr3t"}});
+    CHECK(nlohmann::json::parse(argocd.seen()[0].body) ==
+          nlohmann::json{{"username", "admin"}, {"password", "s3cr3t"}});
   }
 
   SUBCASE("without an override the URL is the LoadBalancer address") {
@@ -88,8 +89,7 @@ TEST_CASE("actions::argocd_login") {
 
   SUBCASE("no address yet") {
     runner.on(get_service, exec::Completed{.out = R"({"spec":{"type":"ClusterIP"},"status":{"loadBalancer":{}}})"});
-    CHECK_THROWS_WITH_AS(actions::argocd_login(lab.lab(), runner, {}),
-                         doctest::Contains("has no address yet"), Error);
+    CHECK_THROWS_WITH_AS(actions::argocd_login(lab.lab(), runner, {}), doctest::Contains("has no address yet"), Error);
   }
 
   SUBCASE("the cluster does not answer") {

@@ -74,15 +74,15 @@ TEST_CASE("actions bring-up against the fakes") {
     return fakes.run(argv).out;
   };
   { // cacerts carries the cluster's intermediate
-    const auto cert = kubectl("west", {"get", "secret", "cacerts", "-n", "istio-system", "-o",
-                                       "jsonpath={.data.ca-cert\\.pem}"});
+    const auto cert =
+        kubectl("west", {"get", "secret", "cacerts", "-n", "istio-system", "-o", "jsonpath={.data.ca-cert\\.pem}"});
     CHECK(util::base64_decode(cert) == util::read_file(lab.state() / "ca/west/ca-cert.pem"));
     CHECK(kubectl("east", {"get", "ns", "istio-system", "-o",
                            "jsonpath={.metadata.labels.topology\\.istio\\.io/network}"}) == "east-net");
   }
   { // every workload cluster is registered and every app is Synced and Healthy
-    const auto secrets = kubectl("hub", {"get", "secrets", "-n", "argocd", "-l",
-                                         "argocd.argoproj.io/secret-type=cluster", "-o", "name"});
+    const auto secrets = kubectl(
+        "hub", {"get", "secrets", "-n", "argocd", "-l", "argocd.argoproj.io/secret-type=cluster", "-o", "name"});
     CHECK(secrets == "secret/cluster-bring-east\nsecret/cluster-bring-lone\nsecret/cluster-bring-west\n");
     const auto apps = nlohmann::json::parse(kubectl("hub", {"get", "applications", "-n", "argocd", "-o", "json"}));
     REQUIRE(apps["items"].size() == 2);
@@ -118,8 +118,8 @@ TEST_CASE("actions bring-up against the fakes") {
     const auto text = all_logs(logs);
     CHECK(text.find("bytes redacted") != std::string::npos);
     for (const std::string cluster : {"east", "west", "lone"}) {
-      const auto token = util::base64_decode(kubectl(cluster, {"get", "secret", "argocd-manager-long-lived-token",
-                                                               "-n", "kube-system", "-o", "jsonpath={.data.token}"}));
+      const auto token = util::base64_decode(kubectl(cluster, {"get", "secret", "argocd-manager-long-lived-token", "-n",
+                                                               "kube-system", "-o", "jsonpath={.data.token}"}));
       REQUIRE(token);
       REQUIRE(!token->empty());
       CHECK(text.find(*token) == std::string::npos);

@@ -98,9 +98,11 @@ TEST_CASE("actions::cacerts") {
     const auto ctx = lab.ctx();
     const auto& east = lab.cluster("east");
     // Answers in call order: same root, another root, missing, unreachable.
-    runner.on(get, exec::Completed{.out = nlohmann::json{{"data", {{"root-cert.pem", root}, {"ca-key.pem", "x"}}}}.dump()});
+    runner.on(get,
+              exec::Completed{.out = nlohmann::json{{"data", {{"root-cert.pem", root}, {"ca-key.pem", "x"}}}}.dump()});
     runner.on(get, exec::Completed{.out = nlohmann::json{{"data", {{"root-cert.pem", "b3RoZXI="}}}}.dump()});
-    runner.on(get, exec::Completed{.exit_code = 1, .err = "Error from server (NotFound): secrets \"cacerts\" not found"});
+    runner.on(get,
+              exec::Completed{.exit_code = 1, .err = "Error from server (NotFound): secrets \"cacerts\" not found"});
     runner.on(get, exec::Completed{.exit_code = 1, .err = "The connection to the server 127.0.0.1:1 was refused"});
     CHECK(actions::cacerts_in_place(ctx, east, runner));
     CHECK(runner.calls().back().secret_output); // the key is in that output

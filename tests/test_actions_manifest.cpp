@@ -12,7 +12,8 @@ TEST_CASE("actions::manifest") {
                       {"kind", "Secret"},
                       {"metadata", {{"name", "x"}, {"labels", {{"istio/multiCluster", "true"}, {"n", "0755"}}}}},
                       {"stringData", {{"yes", "a: b # c\n- d"}, {"we\"ird key", "\"quoted\"\\"}}},
-                      {"list", Json::array({"one", Json::object({{"k", "v"}, {"k2", Json::array({1, 2})}}), Json::array({"x", "y"})})},
+                      {"list", Json::array({"one", Json::object({{"k", "v"}, {"k2", Json::array({1, 2})}}),
+                                            Json::array({"x", "y"})})},
                       {"empty", Json::object()},
                       {"none", Json::array()},
                       {"flag", false}};
@@ -34,7 +35,8 @@ TEST_CASE("actions::manifest") {
     CHECK(node["flag"].as<bool>() == false);
   }
   SUBCASE("a stream separates documents") {
-    const auto text = actions::yaml_stream({actions::namespace_object("a"), actions::namespace_object("b", {{"k", "v"}})});
+    const auto text =
+        actions::yaml_stream({actions::namespace_object("a"), actions::namespace_object("b", {{"k", "v"}})});
     const auto docs = YAML::LoadAll(text);
     REQUIRE(docs.size() == 2);
     CHECK(docs[1]["metadata"]["labels"]["k"].as<std::string>() == "v");

@@ -17,8 +17,8 @@ TEST_CASE("actions::remote_secrets") {
   });
   test::RecordingRunner runner;
   const Argv apply{"apply", "--server-side", "--field-manager=meshlab", "--force-conflicts", "-f", "-"};
-  const Argv get_token{"get", "secret", "istio-reader-service-account-istio-remote-secret-token",
-                       "-o", "json", "-n", "istio-system"};
+  const Argv get_token{"get", "secret",      "istio-reader-service-account-istio-remote-secret-token", "-o", "json",
+                       "-n",  "istio-system"};
   for (const std::string c : {"east", "west"}) {
     runner.on_prefix(lab.kubectl(c, {"apply"}), exec::Completed{.out = "applied\n"});
     runner.on(lab.kubectl(c, get_token),
@@ -53,8 +53,7 @@ TEST_CASE("actions::remote_secrets") {
     CHECK(reader[3]["metadata"]["name"].as<std::string>() == "istio-reader-service-account-istio-remote-secret-token");
 
     // In east: west's secret, and the other way round.
-    for (const auto& [index, receiver, remote] :
-         {std::tuple{4, "east", "west"}, std::tuple{5, "west", "east"}}) {
+    for (const auto& [index, receiver, remote] : {std::tuple{4, "east", "west"}, std::tuple{5, "west", "east"}}) {
       CAPTURE(receiver);
       const auto& call = calls[static_cast<std::size_t>(index)];
       CHECK(call.argv == lab.kubectl(receiver, apply));

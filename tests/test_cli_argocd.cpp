@@ -70,8 +70,7 @@ TEST_CASE("cli::argocd") {
     done = meshlab_argocd(fakes, lab, {}, url);
     CAPTURE(done.err);
     CHECK(done.exit_code == 0);
-    CHECK(lines(done.out) ==
-          std::vector<std::string>{"url:      " + url, "username: admin", "password: " + password});
+    CHECK(lines(done.out) == std::vector<std::string>{"url:      " + url, "username: admin", "password: " + password});
     const auto log = util::read_file(api_log);
     CHECK(log.find(R"("path": "/api/v1/session", "status": 200)") != std::string::npos);
     CHECK(done.err.find(password) == std::string::npos);
@@ -80,8 +79,12 @@ TEST_CASE("cli::argocd") {
     done = meshlab_argocd(fakes, lab, {"--output", "json"}, url);
     REQUIRE(done.exit_code == 0);
     const auto doc = nlohmann::json::parse(done.out);
-    CHECK(doc == nlohmann::json{{"lab", "bring"},        {"cluster", "hub"},   {"context", "bring-hub"},
-                                {"url", url},            {"username", "admin"}, {"password", password},
+    CHECK(doc == nlohmann::json{{"lab", "bring"},
+                                {"cluster", "hub"},
+                                {"context", "bring-hub"},
+                                {"url", url},
+                                {"username", "admin"},
+                                {"password", password},
                                 {"login", "ok"}});
   }
   { // without the override: the LoadBalancer address, which nobody answers in the fakes
@@ -91,8 +94,8 @@ TEST_CASE("cli::argocd") {
     CHECK(done.err.find("Argo CD does not answer: cannot reach https://127.") != std::string::npos);
   }
   { // a refused login
-    test::BackgroundProcess wrong({"python3", test::fakes_dir() + "/argocd_api.py", "--password", "other",
-                                   "--exit-on-stdin-eof"});
+    test::BackgroundProcess wrong(
+        {"python3", test::fakes_dir() + "/argocd_api.py", "--password", "other", "--exit-on-stdin-eof"});
     done = meshlab_argocd(fakes, lab, {}, wrong.read_line());
     CHECK(done.exit_code == 1);
     CHECK(done.out.empty());

@@ -48,8 +48,7 @@ std::string joined_message(const nlohmann::json& status) {
   const auto add = [&](const std::string& text) {
     if (!text.empty() && std::find(parts.begin(), parts.end(), text) == parts.end()) parts.push_back(text);
   };
-  for (const auto& condition : status.value("conditions", nlohmann::json::array()))
-    add(condition.value("message", ""));
+  for (const auto& condition : status.value("conditions", nlohmann::json::array())) add(condition.value("message", ""));
   add(status.value("health", nlohmann::json::object()).value("message", ""));
   add(status.value("operationState", nlohmann::json::object()).value("message", ""));
   std::string out;

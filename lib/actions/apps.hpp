@@ -55,7 +55,8 @@ std::string unhealthy_report(const std::vector<AppHealth>& apps);
 // Polls `kubectl get applications -n argocd -o json` until every app in `names` is Synced
 // and Healthy. Throws meshlab::Error with unhealthy_report when the deadline passes or a
 // sync has failed for good; returns at once under --dry-run.
-void wait_for_apps(const kube::Kubectl& kubectl, const std::vector<std::string>& names, util::Clock::time_point deadline);
+void wait_for_apps(const kube::Kubectl& kubectl, const std::vector<std::string>& names,
+                   util::Clock::time_point deadline);
 
 // Resume checks: argocd/apps is still done when every app in `names` exists in namespace
 // argocd; apps/sync when every one is also Synced and Healthy. Throw when the cluster

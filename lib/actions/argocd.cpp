@@ -162,11 +162,10 @@ bool argocd_running(const LaunchContext& ctx, const lab::Cluster& host, exec::Ru
   const auto items = list_items(kubectl, "deployments,statefulsets", k_argocd_namespace);
   if (!items || !not_ready(*items).empty()) return false;
   const auto service = lookup(kubectl, "service", k_server, k_argocd_namespace);
-  return service.state == Lookup::State::found &&
-         !service.object.value("status", nlohmann::json::object())
-              .value("loadBalancer", nlohmann::json::object())
-              .value("ingress", nlohmann::json::array())
-              .empty();
+  return service.state == Lookup::State::found && !service.object.value("status", nlohmann::json::object())
+                                                       .value("loadBalancer", nlohmann::json::object())
+                                                       .value("ingress", nlohmann::json::array())
+                                                       .empty();
 }
 
 std::string expose_argocd(const kube::Kubectl& kubectl, util::Clock::time_point deadline) {

@@ -20,15 +20,15 @@ constexpr const char* k_admin_secret = "argocd-initial-admin-secret";
 std::optional<nlohmann::json> get(const kube::Kubectl& kubectl, const lab::Cluster& cluster, const std::string& kind,
                                   const std::string& name, Secrecy secrecy, std::chrono::milliseconds timeout) {
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout).count();
-  const std::vector<std::string> args{"get",  kind, name, "-n", k_argocd_namespace, "-o", "json",
-                                      fmt::format("--request-timeout={}s", std::max<long long>(seconds, 1))};
+  const auto limit = fmt::format("--request-timeout={}s", std::max<long long>(seconds, 1));
+  const std::vector<std::string> args{"get", kind, name, "-n", k_argocd_namespace, "-o", "json", limit};
   const auto done = kubectl.run(args, std::nullopt, secrecy == Secrecy::secret);
   if (done.exit_code == 0 && run_mode(done) == RunMode::real) {
     try {
       return nlohmann::json::parse(done.out);
     } catch (const nlohmann::json::exception&) {
-      throw Error(fmt::format("kubectl printed something that is not JSON for {} {} on {}", kind, name,
-                              kubectl.context()));
+      throw Error(
+          fmt::format("kubectl printed something that is not JSON for {} {} on {}", kind, name, kubectl.context()));
     }
   }
   if (done.exit_code != 0 && done.err.find("(NotFound)") != std::string::npos) return std::nullopt;
@@ -79,8 +79,7 @@ void check_login(const ArgoCdLogin& login, std::chrono::milliseconds timeout) {
 
 ArgoCdLogin argocd_login(const lab::Lab& lab, exec::Runner& runner, const ArgoCdInfoOptions& options) {
   if (!lab.argocd.enabled)
-    throw Error(fmt::format("lab {} has no Argo CD: add an argocd section (or apps) to {}", lab.name,
-                            lab.source_file));
+    throw Error(fmt::format("lab {} has no Argo CD: add an argocd section (or apps) to {}", lab.name, lab.source_file));
   const auto* cluster = argocd_cluster(lab);
   const LaunchContext ctx{.lab = lab, .state_dir = lab.state_dir, .provider = {}};
   const auto kubeconfig = ctx.kubeconfig_for(*cluster);
@@ -106,8 +105,8 @@ ArgoCdLogin argocd_login(const lab::Lab& lab, exec::Runner& runner, const ArgoCd
   while (!login.url.empty() && login.url.back() == '/') login.url.pop_back();
 
   const auto secret = get(kubectl, *cluster, "secret", k_admin_secret, Secrecy::secret, options.timeout);
-  const auto encoded = secret ? secret->value("data", nlohmann::json::object()).value("password", std::string())
-                              : std::string();
+  const auto encoded =
+      secret ? secret->value("data", nlohmann::json::object()).value("password", std::string()) : std::string();
   if (encoded.empty())
     throw Error(fmt::format("Argo CD on cluster {} is not ready yet: no secret {} with a password in namespace {} "
                             "(argocd-server creates it when it first starts; once deleted it is gone for good)",

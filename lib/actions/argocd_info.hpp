@@ -24,7 +24,7 @@ struct ArgoCdLogin {
 };
 
 struct ArgoCdInfoOptions {
-  std::optional<std::string> url; // use this URL instead of the LoadBalancer address
+  std::optional<std::string> url;                              // use this URL instead of the LoadBalancer address
   std::chrono::milliseconds timeout{std::chrono::seconds(10)}; // per kubectl call and for the login
 };
 

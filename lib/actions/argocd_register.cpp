@@ -25,7 +25,8 @@ void register_cluster(const LaunchContext& ctx, const lab::Cluster& host, const 
   const auto access = wait_for_token(target, spec, util::Clock::now() + k_token_timeout);
   const auto server = argocd_server_url(
       ctx.lab, cluster, &cluster == &host ? "" : internal_server(sc, cluster, ctx.dry_run ? RunMode::dry_run : mode));
-  apply_yaml(kubectl_for(ctx, host, sc.runner), to_yaml(cluster_secret(ctx.lab, cluster, server, access)), Secrecy::secret);
+  apply_yaml(kubectl_for(ctx, host, sc.runner), to_yaml(cluster_secret(ctx.lab, cluster, server, access)),
+             Secrecy::secret);
   sc.facts["name"] = ctx.lab.instance_name(cluster.name);
   sc.facts["server"] = server;
 }
@@ -34,8 +35,8 @@ void register_cluster(const LaunchContext& ctx, const lab::Cluster& host, const 
 
 ServiceAccountSpec argocd_manager_account() {
   // The rules `argocd cluster add` grants (util/clusterauth/clusterauth.go): everything.
-  Json rules = Json::array({{{"apiGroups", {"*"}}, {"resources", {"*"}}, {"verbs", {"*"}}},
-                            {{"nonResourceURLs", {"*"}}, {"verbs", {"*"}}}});
+  Json rules = Json::array(
+      {{{"apiGroups", {"*"}}, {"resources", {"*"}}, {"verbs", {"*"}}}, {{"nonResourceURLs", {"*"}}, {"verbs", {"*"}}}});
   return {.name = "argocd-manager",
           .ns = "kube-system",
           .token_secret = "argocd-manager-long-lived-token",
@@ -77,7 +78,8 @@ bool cluster_registered(const LaunchContext& ctx, const lab::Cluster& host, cons
   const auto found = lookup(kubectl_for(ctx, host, runner), "secret", "cluster-" + ctx.lab.instance_name(cluster.name),
                             k_argocd_namespace, Secrecy::secret);
   if (found.state != Lookup::State::found) return false;
-  const auto labels = found.object.value("metadata", nlohmann::json::object()).value("labels", nlohmann::json::object());
+  const auto labels =
+      found.object.value("metadata", nlohmann::json::object()).value("labels", nlohmann::json::object());
   return labels.value("argocd.argoproj.io/secret-type", "") == "cluster" &&
          labels.value("meshlab.dev/cluster", "") == cluster.name;
 }
@@ -92,9 +94,8 @@ void add_argocd_register_steps(plan::PlanBuilder& builder, const LaunchContext& 
         .inputs_hash = digest({ctx.lab.name, host.name, c.name, ctx.lab.instance_name(c.name), c.cell, c.network,
                                c.locality.region, c.locality.zone}),
         .run = [ctx, argocd = &host, cluster](plan::StepContext& sc) { register_cluster(ctx, *argocd, *cluster, sc); },
-        .verify = [ctx, argocd = &host, cluster](exec::Runner& runner) {
-          return cluster_registered(ctx, *argocd, *cluster, runner);
-        },
+        .verify = [ctx, argocd = &host,
+                   cluster](exec::Runner& runner) { return cluster_registered(ctx, *argocd, *cluster, runner); },
     });
   }
 }

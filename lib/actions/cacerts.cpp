@@ -62,15 +62,16 @@ std::string cacerts_secret_yaml(const LaunchContext& ctx, const lab::Cluster& cl
   auto secret = secret_object(k_secret_name, k_istio_namespace);
   secret["metadata"]["labels"] = {{"meshlab.dev/lab", ctx.lab.name}};
   auto& data = secret["data"] = nlohmann::ordered_json::object();
-  for (const char* file : k_cacerts_files) data[file] = util::base64_encode(util::read_file(ca_dir(ctx, cluster) / file));
+  for (const char* file : k_cacerts_files)
+    data[file] = util::base64_encode(util::read_file(ca_dir(ctx, cluster) / file));
   return to_yaml(secret);
 }
 
 bool cacerts_in_place(const LaunchContext& ctx, const lab::Cluster& cluster, exec::Runner& runner) {
   try {
     const auto root = util::base64_encode(util::read_file(ca_dir(ctx, cluster) / "root-cert.pem"));
-    const auto found = lookup(kubectl_for(ctx, cluster, runner), "secret", k_secret_name, k_istio_namespace,
-                              Secrecy::secret);
+    const auto found =
+        lookup(kubectl_for(ctx, cluster, runner), "secret", k_secret_name, k_istio_namespace, Secrecy::secret);
     if (found.state != Lookup::State::found) return false;
     const auto& data = found.object.value("data", nlohmann::json::object());
     return data.value("root-cert.pem", std::string()) == root && data.contains("ca-key.pem");

@@ -48,7 +48,8 @@ Lookup lookup(const kube::Kubectl& kubectl, const std::string& kind, const std::
   return {Lookup::State::found, parse(done.out, kind + " " + name, kubectl)};
 }
 
-std::optional<nlohmann::json> list_items(const kube::Kubectl& kubectl, const std::string& kinds, const std::string& ns) {
+std::optional<nlohmann::json> list_items(const kube::Kubectl& kubectl, const std::string& kinds,
+                                         const std::string& ns) {
   const auto done = kubectl.check({"get", kinds, "-n", ns, "-o", "json"});
   if (run_mode(done) == RunMode::dry_run) return std::nullopt;
   auto doc = parse(done.out, kinds, kubectl);

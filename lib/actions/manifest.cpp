@@ -21,9 +21,7 @@ bool plain_key(const std::string& key) {
   return key.find_first_not_of("0123456789.") != std::string::npos;
 }
 
-bool scalar_or_empty(const nlohmann::ordered_json& value) {
-  return value.is_primitive() || value.empty();
-}
+bool scalar_or_empty(const nlohmann::ordered_json& value) { return value.is_primitive() || value.empty(); }
 
 // Scalars and empty containers on one line; JSON's spelling of them is valid YAML.
 std::string inline_text(const nlohmann::ordered_json& value) {
@@ -64,9 +62,12 @@ void emit_array(std::string& out, const nlohmann::ordered_json& array, int inden
 }
 
 void emit(std::string& out, const nlohmann::ordered_json& value, int indent) {
-  if (value.is_object()) emit_object(out, value, indent);
-  else if (value.is_array()) emit_array(out, value, indent);
-  else out += std::string(static_cast<std::size_t>(indent), ' ') + inline_text(value) + "\n";
+  if (value.is_object())
+    emit_object(out, value, indent);
+  else if (value.is_array())
+    emit_array(out, value, indent);
+  else
+    out += std::string(static_cast<std::size_t>(indent), ' ') + inline_text(value) + "\n";
 }
 
 } // namespace
@@ -94,10 +95,7 @@ nlohmann::ordered_json namespace_object(const std::string& name, const std::map<
 }
 
 nlohmann::ordered_json secret_object(const std::string& name, const std::string& ns, const std::string& type) {
-  return {{"apiVersion", "v1"},
-          {"kind", "Secret"},
-          {"metadata", {{"name", name}, {"namespace", ns}}},
-          {"type", type}};
+  return {{"apiVersion", "v1"}, {"kind", "Secret"}, {"metadata", {{"name", name}, {"namespace", ns}}}, {"type", type}};
 }
 
 } // namespace meshlab::actions

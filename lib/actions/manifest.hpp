@@ -25,6 +25,7 @@ nlohmann::ordered_json namespace_object(const std::string& name, const std::map<
 
 // A v1 Secret's metadata part: apiVersion, kind, metadata {name, namespace}, `type`. The
 // caller adds labels, annotations, data or stringData.
-nlohmann::ordered_json secret_object(const std::string& name, const std::string& ns, const std::string& type = "Opaque");
+nlohmann::ordered_json secret_object(const std::string& name, const std::string& ns,
+                                     const std::string& type = "Opaque");
 
 } // namespace meshlab::actions

@@ -48,8 +48,8 @@ ServiceAccountSpec istio_reader_account() {
   // istio/istio 1.30.3 manifests/charts/istio-control/istio-discovery/templates/reader-clusterrole.yaml
   // (without the externalIstiod extras).
   Json rules = Json::array({
-      {{"apiGroups", {"config.istio.io", "security.istio.io", "networking.istio.io", "authentication.istio.io",
-                      "rbac.istio.io"}},
+      {{"apiGroups",
+        {"config.istio.io", "security.istio.io", "networking.istio.io", "authentication.istio.io", "rbac.istio.io"}},
        {"resources", {"*"}},
        {"verbs", read}},
       {{"apiGroups", {""}},
@@ -77,9 +77,8 @@ std::string remote_kubeconfig(const std::string& cluster_name, const std::string
   const Json config = {
       {"apiVersion", "v1"},
       {"kind", "Config"},
-      {"clusters",
-       Json::array({{{"name", cluster_name},
-                     {"cluster", {{"server", server}, {"certificate-authority-data", access.ca_data}}}}})},
+      {"clusters", Json::array({{{"name", cluster_name},
+                                 {"cluster", {{"server", server}, {"certificate-authority-data", access.ca_data}}}}})},
       {"contexts",
        Json::array({{{"name", cluster_name}, {"context", {{"cluster", cluster_name}, {"user", cluster_name}}}}})},
       {"current-context", cluster_name},
@@ -101,9 +100,9 @@ bool remote_secrets_in_place(const LaunchContext& ctx, const std::vector<const l
                              exec::Runner& runner) {
   for (const auto* b : clusters) {
     // Names only (-o name): the secrets' content never reaches the check's log.
-    const auto done = kubectl_for(ctx, *b, runner)
-                          .check({"get", "secrets", "-n", k_istio_namespace, "-l", "istio/multiCluster=true", "-o",
-                                  "name"});
+    const auto done =
+        kubectl_for(ctx, *b, runner)
+            .check({"get", "secrets", "-n", k_istio_namespace, "-l", "istio/multiCluster=true", "-o", "name"});
     for (const auto* a : clusters)
       if (a != b && done.out.find("secret/istio-remote-secret-" + a->name + "\n") == std::string::npos) return false;
   }

@@ -10,9 +10,8 @@ namespace meshlab::actions {
 using Json = nlohmann::ordered_json;
 
 std::vector<Json> service_account_objects(const ServiceAccountSpec& spec) {
-  const Json account = {{"apiVersion", "v1"},
-                        {"kind", "ServiceAccount"},
-                        {"metadata", {{"name", spec.name}, {"namespace", spec.ns}}}};
+  const Json account = {
+      {"apiVersion", "v1"}, {"kind", "ServiceAccount"}, {"metadata", {{"name", spec.name}, {"namespace", spec.ns}}}};
   const Json role = {{"apiVersion", "rbac.authorization.k8s.io/v1"},
                      {"kind", "ClusterRole"},
                      {"metadata", {{"name", spec.cluster_role}}},
@@ -51,8 +50,9 @@ TokenAccess wait_for_token(const kube::Kubectl& kubectl, const ServiceAccountSpe
                               kubectl.context()));
     return TokenAccess{std::move(*decoded), ca};
   };
-  return util::wait_until(deadline, std::chrono::milliseconds(200), probe,
-                          fmt::format("the token of ServiceAccount {}/{} on {}", spec.ns, spec.name, kubectl.context()));
+  return util::wait_until(
+      deadline, std::chrono::milliseconds(200), probe,
+      fmt::format("the token of ServiceAccount {}/{} on {}", spec.ns, spec.name, kubectl.context()));
 }
 
 } // namespace meshlab::actions

@@ -15,11 +15,11 @@
 namespace meshlab::actions {
 
 struct ServiceAccountSpec {
-  std::string name;            // "argocd-manager"
-  std::string ns;              // "kube-system"
-  std::string token_secret;    // "argocd-manager-long-lived-token"
-  std::string cluster_role;    // "argocd-manager-role"; its binding is named `binding`
-  std::string binding;         // "argocd-manager-role-binding"
+  std::string name;             // "argocd-manager"
+  std::string ns;               // "kube-system"
+  std::string token_secret;     // "argocd-manager-long-lived-token"
+  std::string cluster_role;     // "argocd-manager-role"; its binding is named `binding`
+  std::string binding;          // "argocd-manager-role-binding"
   nlohmann::ordered_json rules; // the ClusterRole's rules (a JSON array)
 };
 

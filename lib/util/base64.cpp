@@ -13,7 +13,8 @@ constexpr std::string_view k_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklm
 constexpr std::array<int, 256> decode_table() {
   std::array<int, 256> table{};
   for (auto& value : table) value = -1;
-  for (std::size_t i = 0; i < k_alphabet.size(); ++i) table[static_cast<unsigned char>(k_alphabet[i])] = static_cast<int>(i);
+  for (std::size_t i = 0; i < k_alphabet.size(); ++i)
+    table[static_cast<unsigned char>(k_alphabet[i])] = static_cast<int>(i);
   return table;
 }
 constexpr auto k_decode = decode_table();
@@ -68,7 +69,8 @@ std::optional<std::string> base64_decode(std::string_view text) {
       values[j] = k_decode[static_cast<unsigned char>(c)];
       if (values[j] < 0) return std::nullopt;
     }
-    const std::uint32_t n = (static_cast<std::uint32_t>(values[0]) << 18) | (static_cast<std::uint32_t>(values[1]) << 12) |
+    const std::uint32_t n = (static_cast<std::uint32_t>(values[0]) << 18) |
+                            (static_cast<std::uint32_t>(values[1]) << 12) |
                             (static_cast<std::uint32_t>(values[2]) << 6) | static_cast<std::uint32_t>(values[3]);
     out += static_cast<char>((n >> 16) & 0xff);
     if (padding < 2) out += static_cast<char>((n >> 8) & 0xff);

@@ -34,14 +34,18 @@ inline std::string bringup_lab_yaml(const std::string& state_dir, const std::str
   return "apiVersion: meshlab.dev/v1alpha1\n"
          "kind: Lab\n"
          "name: bring\n"
-         "stateDir: " + state_dir + "\n"
+         "stateDir: " +
+         state_dir +
+         "\n"
          "registries: {}\n"
          "ca: {keyType: ecdsa, keySize: 256}\n"
          "cells:\n"
          "  mesh: {networkMode: multi}\n"
          "  solo: {networkMode: single}\n"
          "clusters:\n"
-         "  hub: " + hub + "\n"
+         "  hub: " +
+         hub +
+         "\n"
          "  east: {provider: kind, cell: mesh, network: east-net, locality: eu/zone-a}\n"
          "  west: {provider: kind, cell: mesh, network: west-net, locality: us/zone-b}\n"
          "  lone: {provider: kind, cell: solo, locality: ap}\n"
@@ -117,7 +121,9 @@ private:
       return "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: " + cluster +
              "-httpbin\n  namespace: argocd\nspec:\n  project: apps\n  source:\n    repoURL: "
              "https://github.com/istio/istio\n    path: samples/httpbin\n    targetRevision: \"1.30.3\"\n"
-             "  destination:\n    name: bring-" + cluster + "\n    namespace: httpbin\n"
+             "  destination:\n    name: bring-" +
+             cluster +
+             "\n    namespace: httpbin\n"
              "  syncPolicy:\n    automated: {prune: true, selfHeal: true}\n    syncOptions: [CreateNamespace=true]\n";
     };
     util::write_file_atomic(state() / "argocd/projects/apps.yaml", project);

@@ -34,12 +34,16 @@ class ScopedEnv {
 public:
   ScopedEnv(std::string name, const std::optional<std::string>& value) : m_name(std::move(name)) {
     if (const char* old = std::getenv(m_name.c_str())) m_old = old;
-    if (value) ::setenv(m_name.c_str(), value->c_str(), 1);
-    else ::unsetenv(m_name.c_str());
+    if (value)
+      ::setenv(m_name.c_str(), value->c_str(), 1);
+    else
+      ::unsetenv(m_name.c_str());
   }
   ~ScopedEnv() {
-    if (m_old) ::setenv(m_name.c_str(), m_old->c_str(), 1);
-    else ::unsetenv(m_name.c_str());
+    if (m_old)
+      ::setenv(m_name.c_str(), m_old->c_str(), 1);
+    else
+      ::unsetenv(m_name.c_str());
   }
   ScopedEnv(const ScopedEnv&) = delete;
   ScopedEnv& operator=(const ScopedEnv&) = delete;
@@ -128,7 +132,8 @@ public:
         m_buffer.erase(0, end + 1);
         return line;
       }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       pollfd fd{m_stdout, POLLIN, 0};
       if (left.count() <= 0 || ::poll(&fd, 1, static_cast<int>(left.count())) <= 0)
         throw std::runtime_error("no line from the background process in time");
