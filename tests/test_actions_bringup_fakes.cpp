@@ -8,7 +8,7 @@
 #include "actions/remote_secrets.hpp"
 #include "plan/executor.hpp"
 #include "support/bringup_lab.hpp"
-#include "support/fake_tools.hpp"
+#include "support/bringup_fakes.hpp"
 #include "util/base64.hpp"
 
 #include <doctest/doctest.h>

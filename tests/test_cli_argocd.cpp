@@ -1,7 +1,7 @@
 // `meshlab argocd` as a user runs it: the meshlab binary, the fake kubectl of tests/fakes
 // and tests/fakes/argocd_api.py standing in for the Argo CD API (MESHLAB_ARGOCD_URL).
 #include "support/bringup_lab.hpp"
-#include "support/fake_tools.hpp"
+#include "support/bringup_fakes.hpp"
 #include "util/base64.hpp"
 
 #include <doctest/doctest.h>
