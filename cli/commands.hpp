@@ -21,4 +21,7 @@ void add_argocd_command(CLI::App& app, const GlobalOptions& global);
 // `meshlab schema`: print the lab file's JSON Schema (cli/schema.cpp).
 void add_schema_command(CLI::App& app);
 
+// `meshlab render`: write every file a launch needs (cli/render.cpp).
+void add_render_command(CLI::App& app, const GlobalOptions& global);
+
 } // namespace meshlab::cli

@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   // Subcommands register here, one line each (cli/<command>.cpp).
   meshlab::cli::add_validate_command(app, global);
   meshlab::cli::add_schema_command(app);
+  meshlab::cli::add_render_command(app, global);
   meshlab::cli::add_argocd_command(app, global);
 
   try {

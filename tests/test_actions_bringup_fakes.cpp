@@ -29,7 +29,8 @@ std::string all_logs(const std::filesystem::path& dir) {
 
 TEST_CASE("actions bring-up against the fakes") {
   test::FakeTools fakes;
-  test::BackgroundProcess api({"python3", test::fakes_dir() + "/argocd_api.py", "--exit-on-stdin-eof"});
+  exec::PosixRunner runner;
+  test::BackgroundProcess api({"python3", test::k_fakes + "/argocd_api.py", "--exit-on-stdin-eof"});
   const auto url = api.read_line();
   REQUIRE(url.rfind("http://127.0.0.1:", 0) == 0);
   test::BringupLab lab("argocd:\n  manifest: " + url + "/manifests/install.yaml\n");
@@ -37,7 +38,7 @@ TEST_CASE("actions bring-up against the fakes") {
   std::map<std::string, std::string> internal;
   for (const auto& cluster : lab.lab().clusters)
     internal[cluster.name] =
-        fakes.create_kind_cluster(lab.lab().instance_name(cluster.name), lab.ctx().kubeconfig_for(cluster));
+        test::create_kind_cluster(runner, lab.lab().instance_name(cluster.name), lab.ctx().kubeconfig_for(cluster));
 
   plan::PlanBuilder builder;
   for (const auto& [name, server] : internal) {
@@ -58,7 +59,7 @@ TEST_CASE("actions bring-up against the fakes") {
 
   test::NullStatus status;
   const auto logs = fakes.dir() / "logs";
-  const auto result = plan::execute(plan, fakes.runner(), status, {.jobs = 4, .log_dir = logs});
+  const auto result = plan::execute(plan, runner, status, {.jobs = 4, .log_dir = logs});
   for (const auto& step : result.steps) {
     CAPTURE(step.id);
     CAPTURE(step.error);
@@ -71,7 +72,7 @@ TEST_CASE("actions bring-up against the fakes") {
   const auto kubectl = [&](const std::string& cluster, exec::Argv rest) {
     exec::Argv argv = lab.kubectl(cluster, {});
     argv.insert(argv.end(), rest.begin(), rest.end());
-    return fakes.run(argv).out;
+    return test::run_checked(runner, argv).out;
   };
   { // cacerts carries the cluster's intermediate
     const auto cert =
@@ -103,16 +104,16 @@ TEST_CASE("actions bring-up against the fakes") {
   { // every resume check confirms what the steps did, and notices when it is undone
     for (const auto& step : plan.steps()) {
       CAPTURE(step.id);
-      if (step.verify) CHECK(step.verify(fakes.runner()));
+      if (step.verify) CHECK(step.verify(runner));
     }
     kubectl("hub", {"delete", "secret", "cluster-bring-west", "-n", "argocd"});
     kubectl("west", {"delete", "secret", "istio-remote-secret-east", "-n", "istio-system"});
     kubectl("lone", {"delete", "secret", "cacerts", "-n", "istio-system"});
     for (const auto* id : {"argocd/register/west", "mesh/mesh/remote-secrets", "cluster/lone/cacerts"}) {
       CAPTURE(id);
-      CHECK_FALSE(plan.find(id)->verify(fakes.runner()));
+      CHECK_FALSE(plan.find(id)->verify(runner));
     }
-    CHECK(plan.find("argocd/register/east")->verify(fakes.runner()));
+    CHECK(plan.find("argocd/register/east")->verify(runner));
   }
   { // no token reached a log
     const auto text = all_logs(logs);

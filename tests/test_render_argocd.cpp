@@ -12,6 +12,7 @@
 
 using namespace meshlab;
 using namespace meshlab::test;
+using namespace meshlab::test::mesh_labs;
 
 namespace {
 

@@ -42,6 +42,16 @@ TEST_CASE("render::render_template") {
     data.set("items", items);
     CHECK(render_template(source, "t.mustache", data) == "name: <a & b>\n- x\n");
   }
+  SUBCASE("lines holding only a section tag vanish whether the section renders or not") {
+    util::write_file_atomic(dir / "s.mustache", "a:\n{{#on}}\n  - x\n  {{/on}}\n{{#off}}\n  - y\n{{/off}}\n"
+                                                "{{^on}}\n  - z\n{{/on}}\nb: {{#on}}1{{/on}}\n");
+    Data data;
+    data.set("on", true);
+    data.set("off", Data{Data::type::list});
+    CHECK(render_template(source, "s.mustache", data) == "a:\n  - x\nb: 1\n");
+    data.set("on", false);
+    CHECK(render_template(source, "s.mustache", data) == "a:\n  - z\nb: \n");
+  }
   SUBCASE("a template that does not parse is an error naming it") {
     CHECK_THROWS_WITH_AS(render_template(source, "broken.mustache", Data{}), doctest::Contains("broken.mustache"),
                          Error);

@@ -9,6 +9,7 @@
 
 using namespace meshlab;
 using namespace meshlab::test;
+using namespace meshlab::test::mesh_labs;
 
 TEST_CASE("render::istio_resources") {
   SUBCASE("multi-network: istio-system carries the network label") {

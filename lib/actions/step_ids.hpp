@@ -7,10 +7,17 @@
 namespace meshlab::actions::ids {
 
 inline std::string registry(const std::string& host) { return "registry/" + host; }         // cache container up
+// The cache container joined to the `kind` docker network (needs the lab's first kind cluster).
+inline std::string registry_kind_network(const std::string& host) { return "registry/" + host + "/kind-network"; }
 inline std::string vm(const std::string& vm) { return "vm/" + vm + "/create"; }              // VM up, cloud-init done
 inline std::string cluster_create(const std::string& c) { return "cluster/" + c + "/create"; }
 inline std::string cluster_kubeconfig(const std::string& c) { return "cluster/" + c + "/kubeconfig"; }
-inline std::string cluster_ready(const std::string& c) { return "cluster/" + c + "/ready"; } // API up, nodes Ready, locality labels
+// The gate later steps need: API up, every node Ready with its locality labels, and on kind
+// the registry mirrors and MetalLB in place (cluster_ready needs cluster_mirrors and
+// cluster_loadbalancer when the plan has them).
+inline std::string cluster_ready(const std::string& c) { return "cluster/" + c + "/ready"; }
+inline std::string cluster_mirrors(const std::string& c) { return "cluster/" + c + "/mirrors"; }           // kind: hosts.toml on every node
+inline std::string cluster_loadbalancer(const std::string& c) { return "cluster/" + c + "/loadbalancer"; } // kind: MetalLB + pool
 inline std::string cluster_cacerts(const std::string& c) { return "cluster/" + c + "/cacerts"; }
 inline std::string kubeconfig_merge() { return "kubeconfig/merge"; }                          // user's kubeconfig
 inline std::string argocd_install() { return "argocd/install"; }

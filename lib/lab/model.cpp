@@ -67,6 +67,16 @@ std::string Lab::instance_name(std::string_view short_name) const {
   return prefix + "-" + std::string(short_name);
 }
 
+std::string Lab::registry_container(std::string_view host) const {
+  std::string container = "registry-";
+  for (const char ch : host) {
+    const bool keep = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
+    const bool upper = ch >= 'A' && ch <= 'Z';
+    container += keep ? ch : upper ? static_cast<char>(ch - 'A' + 'a') : '-';
+  }
+  return instance_name(container);
+}
+
 Position Lab::where(const std::string& path) const {
   if (auto it = positions.find(path); it != positions.end()) return it->second;
   return Position{source_file, 0, 0};

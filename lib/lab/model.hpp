@@ -235,6 +235,11 @@ struct Lab {
   std::vector<const Cluster*> resolve(const Targets& targets) const;
   // Name of a machine meshlab creates: prefix + "-" + name, or name when the prefix is empty.
   std::string instance_name(std::string_view name) const;
+  // Docker container of the pull-through cache for upstream registry `host`:
+  // instance_name("registry-" + host), lower-cased, with every other character outside
+  // [a-z0-9-] turned into '-' ("docker.io" → "mesh-registry-docker-io"), so kind nodes
+  // resolve it as a plain DNS label on the `kind` network.
+  std::string registry_container(std::string_view host) const;
   // Where a path was written; a Position with only the file when unknown.
   Position where(const std::string& path) const;
   // Where the key of a path was written (for names: "vms.db", "dns.echo.demo.lab").

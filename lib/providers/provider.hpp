@@ -60,8 +60,13 @@ public:
   virtual void destroy(const std::vector<std::string>& names) = 0;
 };
 
-// The provider called `name` driving its tool through `runner`. An explicit list; an
-// unknown name throws meshlab::Error listing the known ones.
-std::unique_ptr<Provider> make(std::string_view name, exec::Runner& runner);
+// The provider called `name` driving its tool through `runner` (for the calls that take
+// no runner of their own). `state_dir` is the lab's state directory: kind keeps each
+// cluster's own kubeconfig under state_dir/kind/ so it never writes the user's. An explicit
+// list; an unknown name throws meshlab::Error listing the known ones.
+std::unique_ptr<Provider> make(std::string_view name, exec::Runner& runner, const std::filesystem::path& state_dir);
+
+// The names make() knows, sorted.
+std::vector<std::string> known_providers();
 
 } // namespace meshlab::providers

@@ -22,8 +22,41 @@ std::string TemplateSource::load(std::string_view name) const {
   throw Error(fmt::format("template {} is not built into meshlab", name));
 }
 
+namespace {
+
+// A line holding only a section tag ({{#x}}, {{^x}} or {{/x}}) and blanks is
+// "standalone": the mustache spec drops the whole line. kainjow 4.1 does so when the
+// section renders but leaves an empty line when it is skipped, which breaks YAML
+// lists and shows up as noise. So such lines are reduced to the bare tag beforehand.
+std::string strip_standalone_sections(std::string_view text) {
+  constexpr auto npos = std::string_view::npos;
+  std::string out;
+  out.reserve(text.size());
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const auto end = text.find('\n', start);
+    const auto line = text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    const auto first = line.find_first_not_of(" \t");
+    const auto last = line.find_last_not_of(" \t");
+    const bool standalone = first != std::string_view::npos && line.substr(first, 3).size() == 3 &&
+                            line.substr(first, 2) == "{{" && std::string_view("#^/").find(line[first + 2]) != npos &&
+                            line.find("}}", first) == last - 1; // exactly one tag, ending the line
+    if (standalone) {
+      out += line.substr(first, last - first + 1);
+    } else {
+      out += line;
+      if (end != std::string_view::npos) out += '\n';
+    }
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
+} // namespace
+
 std::string render_template(const TemplateSource& source, std::string_view name, const Data& data) {
-  kainjow::mustache::mustache tmpl{source.load(name)};
+  kainjow::mustache::mustache tmpl{strip_standalone_sections(source.load(name))};
   if (!tmpl.is_valid()) throw Error(fmt::format("template {}: {}", name, tmpl.error_message()));
   tmpl.set_custom_escape([](const std::string& s) { return s; });
   std::string out = tmpl.render(data);

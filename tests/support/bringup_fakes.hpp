@@ -1,13 +1,13 @@
-// The fakes of tests/fakes for in-process tests: PATH, MESHLAB_FAKE_STATE and HOME pointed
-// at them and at a temp dir for the test's lifetime (restored after), kind clusters made
-// with the fake kind and a kubeconfig written the way meshlab keeps one per cluster, and a
-// background process (argocd_api.py) whose first stdout line is read.
+// Helpers for the bring-up tests that run against tests/fakes (with FakeTools of
+// fake_tools.hpp on PATH): kind clusters made with the fake kind and a kubeconfig written the
+// way meshlab keeps one per cluster, and a background process (argocd_api.py) whose first
+// stdout line is read.
 #pragma once
 
 #include "exec/check.hpp"
 #include "exec/posix_runner.hpp"
+#include "support/fake_tools.hpp"
 #include "kube/kubeconfig.hpp"
-#include "support/temp_dir.hpp"
 #include "util/files.hpp"
 
 #include <fcntl.h>
@@ -29,66 +29,25 @@ extern char** environ; // NOLINT: POSIX declares it nowhere
 
 namespace meshlab::test {
 
-// Sets (or, with nullopt, unsets) an environment variable until destroyed.
-class ScopedEnv {
-public:
-  ScopedEnv(std::string name, const std::optional<std::string>& value) : m_name(std::move(name)) {
-    if (const char* old = std::getenv(m_name.c_str())) m_old = old;
-    if (value)
-      ::setenv(m_name.c_str(), value->c_str(), 1);
-    else
-      ::unsetenv(m_name.c_str());
-  }
-  ~ScopedEnv() {
-    if (m_old)
-      ::setenv(m_name.c_str(), m_old->c_str(), 1);
-    else
-      ::unsetenv(m_name.c_str());
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
+// Runs `argv` (found on the fakes-first PATH FakeTools sets); throws CommandError unless it
+// exits 0.
+inline exec::Completed run_checked(exec::Runner& runner, const exec::Argv& argv,
+                                   const std::optional<std::string>& input = std::nullopt) {
+  return exec::check(runner, exec::Command{.argv = argv, .input = input});
+}
 
-private:
-  std::string m_name;
-  std::optional<std::string> m_old;
-};
-
-inline std::string fakes_dir() { return std::string(MESHLAB_SOURCE_DIR) + "/tests/fakes"; }
-
-class FakeTools {
-public:
-  FakeTools()
-      : m_path("PATH", fakes_dir() + ":" + std::string(std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin")),
-        m_state("MESHLAB_FAKE_STATE", (m_dir / "fake").string()), m_home("HOME", (m_dir / "home").string()),
-        m_kubeconfig("KUBECONFIG", std::nullopt) {
-    std::filesystem::create_directories(m_dir / "fake");
-    std::filesystem::create_directories(m_dir / "home");
-  }
-
-  // Runs `argv` (found on the fakes-first PATH); throws CommandError unless it exits 0.
-  exec::Completed run(const exec::Argv& argv, const std::optional<std::string>& input = std::nullopt) {
-    return exec::check(m_runner, exec::Command{.argv = argv, .input = input});
-  }
-
-  // Creates kind cluster `name` and writes `kubeconfig` holding one context `name` (as
-  // meshlab's kubeconfig step does). Returns its --internal API URL.
-  std::string create_kind_cluster(const std::string& name, const std::filesystem::path& kubeconfig) {
-    run({"kind", "create", "cluster", "--name", name, "--kubeconfig", (m_dir / "kind-kubeconfig").string()});
-    const auto config = kube::Kubeconfig::parse(run({"kind", "get", "kubeconfig", "--name", name}).out, name);
-    util::write_file_atomic(kubeconfig, config.extract("kind-" + name, name).dump(), std::filesystem::perms(0600));
-    const auto internal =
-        kube::Kubeconfig::parse(run({"kind", "get", "kubeconfig", "--internal", "--name", name}).out, name);
-    return internal.server("kind-" + name).value_or("");
-  }
-
-  exec::Runner& runner() { return m_runner; }
-  const std::filesystem::path& dir() const { return m_dir.path(); }
-
-private:
-  TempDir m_dir;
-  ScopedEnv m_path, m_state, m_home, m_kubeconfig;
-  exec::PosixRunner m_runner;
-};
+// Creates kind cluster `name` with the fake kind and writes `kubeconfig` holding one context
+// `name` (as the cluster/<c>/kubeconfig step does). Returns its --internal API URL.
+inline std::string create_kind_cluster(exec::Runner& runner, const std::string& name,
+                                       const std::filesystem::path& kubeconfig) {
+  run_checked(runner, {"kind", "create", "cluster", "--name", name, "--kubeconfig", kubeconfig.string() + ".kind"});
+  const auto config =
+      kube::Kubeconfig::parse(run_checked(runner, {"kind", "get", "kubeconfig", "--name", name}).out, name);
+  util::write_file_atomic(kubeconfig, config.extract("kind-" + name, name).dump(), std::filesystem::perms(0600));
+  const auto internal = kube::Kubeconfig::parse(
+      run_checked(runner, {"kind", "get", "kubeconfig", "--internal", "--name", name}).out, name);
+  return internal.server("kind-" + name).value_or("");
+}
 
 // A program left running in the background with pipes on stdin and stdout; on destruction
 // its stdin is closed, it gets SIGTERM and is reaped.

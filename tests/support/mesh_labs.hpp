@@ -6,7 +6,9 @@
 
 #include <string>
 
-namespace meshlab::test {
+// Own namespace: tests/support/sample_labs.hpp defines functions of the same names
+// (inline functions of one name must be identical in every translation unit).
+namespace meshlab::test::mesh_labs {
 
 inline lab::Cluster make_cluster(std::string name, lab::Provider provider, std::string cell, std::string network,
                                  std::string region, std::string zone = {}, std::string subzone = {},
@@ -182,4 +184,4 @@ inline lab::Lab ci_smoke_lab() {
   return lab;
 }
 
-} // namespace meshlab::test
+} // namespace meshlab::test::mesh_labs

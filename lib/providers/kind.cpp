@@ -1,0 +1,126 @@
+#include "providers/kind.hpp"
+
+#include "exec/check.hpp"
+#include "providers/tool.hpp"
+#include "util/error.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+
+namespace meshlab::providers {
+
+namespace {
+
+constexpr std::string_view k_install_hint =
+    "install kind (https://kind.sigs.k8s.io/docs/user/quick-start/#installation) and Docker, which kind needs";
+
+bool is_cluster_name(const std::string& name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+  });
+}
+
+} // namespace
+
+std::vector<std::string> parse_kind_clusters(const std::string& out) {
+  auto names = output_lines(out);
+  for (const auto& name : names)
+    if (!is_cluster_name(name))
+      unexpected_output({"kind", "get", "clusters"}, fmt::format("\"{}\" is not a kind cluster name", name));
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::vector<std::string> kind_node_names(exec::Runner& runner, const std::string& name) {
+  // "No kind nodes found ..." goes to stderr with exit 0; stdout is then empty.
+  const auto done = exec::check(runner, command({"kind", "get", "nodes", "--name", name}));
+  auto nodes = output_lines(done.out);
+  std::sort(nodes.begin(), nodes.end());
+  return nodes;
+}
+
+std::filesystem::path Kind::kubeconfig_path(const std::string& name) const {
+  return m_state_dir / "kind" / (name + ".kubeconfig");
+}
+
+void Kind::check_available() {
+  const auto cmd = command({"kind", "version"}, std::chrono::seconds(30));
+  const auto done = run_tool(m_runner, cmd, k_install_hint);
+  if (done.exit_code != 0 || done.timed_out) throw_command_error(cmd, done);
+}
+
+std::vector<std::string> Kind::clusters(exec::Runner& runner) {
+  // None: "No kind clusters found." on stderr, empty stdout, exit 0 (contract).
+  const auto cmd = command({"kind", "get", "clusters"});
+  const auto done = run_tool(runner, cmd, k_install_hint);
+  if (done.exit_code != 0 || done.timed_out) throw_command_error(cmd, done);
+  return parse_kind_clusters(done.out);
+}
+
+MachineState Kind::inspect(const std::string& name) {
+  const auto names = clusters(m_runner);
+  if (!std::binary_search(names.begin(), names.end(), name)) return {};
+  return MachineState{MachineState::Status::running, "listed by kind", {}};
+}
+
+void Kind::create(const Machine& machine, exec::Runner& runner) {
+  const auto names = clusters(runner);
+  if (std::binary_search(names.begin(), names.end(), machine.name)) return;
+  const auto kubeconfig = kubeconfig_path(machine.name);
+  std::error_code ec;
+  std::filesystem::create_directories(kubeconfig.parent_path(), ec);
+  if (ec) throw Error(fmt::format("cannot create {}: {}", kubeconfig.parent_path().string(), ec.message()));
+  exec::Argv argv{
+      "kind",         "create",           "cluster", "--name", machine.name, "--config", machine.config.string(),
+      "--kubeconfig", kubeconfig.string()};
+  exec::check(runner, command(std::move(argv), k_create_timeout));
+}
+
+kube::Kubeconfig Kind::fetch(exec::Runner& runner, const std::string& name, bool internal) {
+  exec::Argv argv{"kind", "get", "kubeconfig", "--name", name};
+  if (internal) argv.push_back("--internal");
+  auto cmd = command(argv);
+  cmd.secret_output = true; // the admin client key
+  const auto done = exec::check(runner, cmd);
+  return kube::Kubeconfig::parse(done.out, fmt::format("`{}`", fmt::join(argv, " ")));
+}
+
+kube::Kubeconfig Kind::kubeconfig(const Machine& machine, exec::Runner& runner) {
+  return fetch(runner, machine.name, false).extract("kind-" + machine.name, machine.name);
+}
+
+std::string Kind::internal_server(const Machine& machine, exec::Runner& runner) {
+  const auto server = fetch(runner, machine.name, true).server("kind-" + machine.name);
+  if (!server || server->empty())
+    unexpected_output({"kind", "get", "kubeconfig", "--name", machine.name, "--internal"},
+                      fmt::format("no server for context \"kind-{}\"", machine.name));
+  return *server;
+}
+
+std::vector<std::string> Kind::existing(const std::vector<std::string>& names) {
+  const auto listed = clusters(m_runner);
+  std::vector<std::string> out;
+  for (const auto& name : names)
+    if (std::binary_search(listed.begin(), listed.end(), name) && std::find(out.begin(), out.end(), name) == out.end())
+      out.push_back(name);
+  return out;
+}
+
+void Kind::destroy(const std::vector<std::string>& names) {
+  std::vector<std::string> failures;
+  for (const auto& name : existing(names)) {
+    const auto cmd =
+        command({"kind", "delete", "cluster", "--name", name, "--kubeconfig", kubeconfig_path(name).string()},
+                std::chrono::minutes(5));
+    const auto done = m_runner.run(cmd);
+    if (done.exit_code != 0 || done.timed_out)
+      failures.push_back(fmt::format("{} ({})", name, exec::last_lines(done.err.empty() ? done.out : done.err, 3)));
+  }
+  if (failures.empty()) return;
+  throw Error(
+      fmt::format("could not delete kind cluster{} {}", failures.size() == 1 ? "" : "s", fmt::join(failures, "; ")));
+}
+
+} // namespace meshlab::providers

@@ -1,0 +1,128 @@
+#include "render/render.hpp"
+
+#include "pki/ca.hpp"
+#include "render/artifact.hpp"
+#include "render/cloud_init.hpp"
+#include "render/engine.hpp"
+#include "render/kind_config.hpp"
+#include "render/mesh.hpp"
+#include "util/error.hpp"
+#include "util/files.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <set>
+#include <system_error>
+
+namespace meshlab::render {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A path an artifact may be written to: relative, no "." or ".." parts, not the index,
+// not inside the CA tree (which only pki writes).
+bool is_artifact_path(const std::string& path) {
+  if (path.empty() || path.front() == '/' || path == k_index_file || path.rfind("ca/", 0) == 0) return false;
+  for (const auto& part : fs::path(path))
+    if (part.empty() || part == "." || part == "..") return false;
+  return path.back() != '/';
+}
+
+std::vector<Artifact> render_artifacts(const lab::Lab& lab, const NodeCa& ca, const TemplateSource& templates) {
+  std::vector<Artifact> out = render_cloud_init(lab, ca, templates);
+  for (auto& artifact : render_kind(lab, templates)) out.push_back(std::move(artifact));
+  for (auto& artifact : render_mesh(lab, templates)) out.push_back(std::move(artifact));
+  return out;
+}
+
+bool same_file(const fs::path& path, const std::string& content, fs::perms mode) {
+  std::error_code ec;
+  const auto status = fs::status(path, ec);
+  if (ec || !fs::is_regular_file(status) || (status.permissions() & fs::perms::all) != mode) return false;
+  if (fs::file_size(path, ec) != content.size() || ec) return false;
+  return util::read_file(path) == content;
+}
+
+// Writes `content` unless the file already holds exactly that; true when written.
+bool write_if_changed(const fs::path& path, const std::string& content, fs::perms mode) {
+  if (same_file(path, content, mode)) return false;
+  util::write_file_atomic(path, content, mode);
+  return true;
+}
+
+// Paths the previous render listed in index.json; empty when there is none or it does
+// not parse (then nothing is cleaned up).
+std::vector<std::string> previous_paths(const fs::path& index) {
+  std::vector<std::string> paths;
+  std::error_code ec;
+  if (!fs::is_regular_file(index, ec)) return paths;
+  const auto json = nlohmann::json::parse(util::read_file(index), nullptr, false);
+  if (json.is_discarded() || !json.contains("files") || !json["files"].is_array()) return paths;
+  for (const auto& entry : json["files"])
+    if (entry.is_object() && entry.contains("path") && entry["path"].is_string())
+      paths.push_back(entry["path"].get<std::string>());
+  return paths;
+}
+
+// Removes `path` (relative to `out_dir`), then its parent directories while empty.
+// Returns whether the file was there.
+bool remove_stale(const fs::path& out_dir, const std::string& path) {
+  std::error_code ec;
+  const bool removed = fs::remove(out_dir / path, ec);
+  if (ec) throw Error(fmt::format("cannot remove stale file {}: {}", (out_dir / path).string(), ec.message()));
+  for (auto dir = fs::path(path).parent_path(); !dir.empty(); dir = dir.parent_path())
+    if (!fs::remove(out_dir / dir, ec)) break; // not empty (or gone): stop climbing
+  return removed;
+}
+
+std::string index_json(const lab::Lab& lab, const std::vector<IndexEntry>& files) {
+  nlohmann::ordered_json index;
+  index["lab"] = lab.name;
+  index["files"] = nlohmann::ordered_json::array();
+  for (const auto& file : files)
+    index["files"].push_back(
+        {{"path", file.path}, {"kind", file.kind}, {"cluster", file.cluster}, {"purpose", file.purpose}});
+  return index.dump(2) + "\n";
+}
+
+} // namespace
+
+RenderSummary render_all(const lab::Lab& lab, const RenderOptions& options) {
+  const auto& out_dir = options.out_dir;
+  std::vector<std::string> ca_clusters;
+  for (const auto* cluster : lab.workload_clusters()) ca_clusters.push_back(cluster->name);
+  auto lab_dir = fs::path(lab.source_file).parent_path();
+  if (lab_dir.empty()) lab_dir = ".";
+  const auto ca_files = pki::ensure_ca(lab.ca, ca_clusters, out_dir, lab_dir);
+
+  const TemplateSource templates{options.templates_dir};
+  const NodeCa ca{util::read_file(out_dir / "ca" / "root-cert.pem")};
+  auto artifacts = render_artifacts(lab, ca, templates);
+  std::sort(artifacts.begin(), artifacts.end(), [](const Artifact& a, const Artifact& b) { return a.path < b.path; });
+
+  RenderSummary summary;
+  std::set<std::string> produced;
+  for (const auto& artifact : artifacts) {
+    if (!is_artifact_path(artifact.path) || !produced.insert(artifact.path).second)
+      throw Error(fmt::format("internal error: artifact path \"{}\" is invalid or rendered twice", artifact.path));
+  }
+  for (const auto& previous : previous_paths(out_dir / k_index_file)) {
+    if (produced.count(previous) == 0 && is_artifact_path(previous))
+      summary.removed += remove_stale(out_dir, previous) ? 1 : 0;
+  }
+  for (const auto& artifact : artifacts)
+    summary.changed += write_if_changed(out_dir / artifact.path, artifact.content, artifact.mode) ? 1 : 0;
+
+  for (const auto& file : ca_files) summary.files.push_back({file.path, "ca", file.cluster, file.purpose});
+  for (const auto& artifact : artifacts)
+    summary.files.push_back({artifact.path, artifact.kind, artifact.cluster, artifact.purpose});
+  std::sort(summary.files.begin(), summary.files.end(),
+            [](const IndexEntry& a, const IndexEntry& b) { return a.path < b.path; });
+  write_if_changed(out_dir / k_index_file, index_json(lab, summary.files), fs::perms(0644));
+  return summary;
+}
+
+} // namespace meshlab::render

@@ -1,0 +1,122 @@
+#include "providers/kind.hpp"
+
+#include "support/recording_runner.hpp"
+#include "support/temp_dir.hpp"
+#include "util/error.hpp"
+#include "util/files.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace meshlab;
+using exec::Argv;
+using exec::Completed;
+
+namespace {
+
+const Argv k_get_clusters{"kind", "get", "clusters"};
+
+// `kind get kubeconfig --name mesh-east` (names kind-<name>, loopback port on the host).
+std::string kind_kubeconfig(const std::string& server) {
+  return R"(apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: Q0EK
+    server: )" +
+         server + R"(
+  name: kind-mesh-east
+contexts:
+- context:
+    cluster: kind-mesh-east
+    user: kind-mesh-east
+  name: kind-mesh-east
+current-context: kind-mesh-east
+kind: Config
+preferences: {}
+users:
+- name: kind-mesh-east
+  user:
+    client-certificate-data: Q0VSVAo=
+    client-key-data: S0VZCg==
+)";
+}
+
+} // namespace
+
+TEST_CASE("providers::Kind") {
+  test::TempDir state;
+  test::RecordingRunner runner;
+  providers::Kind kind{runner, state.path()};
+  providers::Machine east;
+  east.name = "mesh-east";
+  east.config = state / "clusters/east/kind-config.yaml";
+  const auto our_kubeconfig = (state / "kind/mesh-east.kubeconfig").string();
+
+  SUBCASE("a missing cluster is created with our config and our own kubeconfig file, no --wait") {
+    runner.on(k_get_clusters, Completed{.err = "No kind clusters found.\n"});
+    kind.create(east, runner);
+    CHECK(runner.argvs() == std::vector<Argv>{k_get_clusters,
+                                              {"kind", "create", "cluster", "--name", "mesh-east", "--config",
+                                               east.config.string(), "--kubeconfig", our_kubeconfig}});
+    CHECK(std::filesystem::is_directory(state / "kind")); // kind writes its kubeconfig there
+  }
+  SUBCASE("an existing cluster is not created again (kind would fail on the name)") {
+    runner.on(k_get_clusters, Completed{.out = "mesh-east\nmesh-west\n"});
+    kind.create(east, runner);
+    CHECK(runner.count({"kind", "create"}) == 0);
+  }
+  SUBCASE("a failing create throws with kind's message") {
+    runner.on(k_get_clusters, Completed{});
+    runner.on_prefix({"kind", "create"}, Completed{.exit_code = 1, .err = "ERROR: failed to create cluster: boom"});
+    CHECK_THROWS_AS(kind.create(east, runner), CommandError);
+  }
+  SUBCASE("kubeconfig: kind-<name> renamed to <name>, server kept; internal server from --internal") {
+    runner.on({"kind", "get", "kubeconfig", "--name", "mesh-east"},
+              Completed{.out = kind_kubeconfig("https://127.0.0.1:40123")});
+    runner.on({"kind", "get", "kubeconfig", "--name", "mesh-east", "--internal"},
+              Completed{.out = kind_kubeconfig("https://mesh-east-control-plane:6443")});
+    const auto config = kind.kubeconfig(east, runner);
+    CHECK(config.context_names() == std::vector<std::string>{"mesh-east"});
+    CHECK(config.entry_names() == std::vector<std::string>{"mesh-east"});
+    CHECK(config.server("mesh-east") == "https://127.0.0.1:40123");
+    CHECK(runner.calls().back().secret_output);
+    CHECK(kind.internal_server(east, runner) == "https://mesh-east-control-plane:6443");
+  }
+  SUBCASE("a kubeconfig that is not YAML is refused with where it came from") {
+    runner.on({"kind", "get", "kubeconfig", "--name", "mesh-east"}, Completed{.out = "clusters: [unclosed"});
+    CHECK_THROWS_WITH_AS(kind.kubeconfig(east, runner), doctest::Contains("kind get kubeconfig --name mesh-east"),
+                         Error);
+  }
+  SUBCASE("inspect: listed means running; not listed means missing; junk is an error") {
+    std::string listed = "mesh-east\n";
+    runner.on(k_get_clusters, [&](const exec::Command&) { return Completed{.out = listed}; });
+    CHECK(kind.inspect("mesh-east").status == providers::MachineState::Status::running);
+    CHECK(kind.inspect("mesh-west").status == providers::MachineState::Status::missing);
+    listed = "<html>oops</html>\n";
+    CHECK_THROWS_WITH_AS(kind.inspect("mesh-east"), doctest::Contains("unexpected output from `kind get clusters`"),
+                         Error);
+  }
+  SUBCASE("destroy deletes only the given clusters that exist, with our kubeconfig") {
+    runner.on(k_get_clusters, Completed{.out = "kind\nmesh-east\nother-lab-east\n"});
+    CHECK(kind.existing({"mesh-east", "mesh-west"}) == std::vector<std::string>{"mesh-east"});
+    kind.destroy({"mesh-east", "mesh-west"});
+    CHECK(runner.count({"kind", "delete"}) == 1);
+    CHECK(runner.argvs().back() ==
+          Argv{"kind", "delete", "cluster", "--name", "mesh-east", "--kubeconfig", our_kubeconfig});
+  }
+  SUBCASE("destroy names the clusters it could not delete") {
+    runner.on(k_get_clusters, Completed{.out = "mesh-east\n"});
+    runner.on_prefix({"kind", "delete"}, Completed{.exit_code = 1, .err = "ERROR: docker is gone"});
+    CHECK_THROWS_WITH_AS(kind.destroy({"mesh-east"}), doctest::Contains("could not delete kind cluster mesh-east"),
+                         Error);
+  }
+  SUBCASE("node names come from kind get nodes, sorted") {
+    runner.on({"kind", "get", "nodes", "--name", "mesh-east"},
+              Completed{.out = "mesh-east-worker\nmesh-east-control-plane\n"});
+    CHECK(providers::kind_node_names(runner, "mesh-east") ==
+          std::vector<std::string>{"mesh-east-control-plane", "mesh-east-worker"});
+  }
+  SUBCASE("check_available names kind and how to install it") {
+    runner.on({"kind", "version"}, [](const exec::Command&) -> Completed { throw Error("cannot start kind"); });
+    CHECK_THROWS_WITH_AS(kind.check_available(), doctest::Contains("kind is not installed or not on PATH"), Error);
+  }
+}
