@@ -89,7 +89,8 @@ void dry_run(const lab::Lab& lab, const LaunchOptions& options, std::ostream& ou
   std::ostringstream ignored;
   exec::DryRunRunner runner(options.verbosity > 0 ? err : ignored);
   ProviderSet providers(runner, scratch.path());
-  const auto ctx = providers.context(lab);
+  auto ctx = providers.context(lab);
+  ctx.dry_run = true; // steps skip readiness waits and downloads a dry run cannot answer
   const auto plan = build_plan(ctx);
   ui::PlainStatus quiet(ignored);
   plan::ExecuteOptions execute_options;
