@@ -46,12 +46,14 @@ users:
 
 # Commands that change the world. A relaunch of an up lab must run none of them.
 PROVISIONING = {
-    "multipass": {"launch", "start", "restart", "stop", "delete", "purge", "transfer", "set", "mount"},
+    "multipass": {"launch", "start", "restart", "stop", "delete", "purge", "transfer", "set", "mount", "exec"},
     "kind": {"create", "delete", "load"},
     "docker": {"run", "start", "stop", "rm", "create", "network", "volume", "exec", "cp"},
-    "kubectl": {"apply", "create", "delete", "label", "annotate", "patch", "replace", "scale", "rollout"},
+    "kubectl": {"apply", "create", "delete", "label", "annotate", "patch", "replace", "scale", "rollout", "exec"},
     "helm": {"install", "upgrade", "uninstall", "rollback", "repo"},
 }
+# Commands run inside a machine (docker/multipass/kubectl exec) that only read.
+READ_ONLY_INNER = {"cat", "ls", "test", "stat", "head", "tail", "grep", "cloud-init", "true"}
 
 
 def lab_names():
@@ -76,8 +78,25 @@ def verb(call):
     return argv[i] if i < len(argv) else ""
 
 
+def inner_command(argv):
+    """The command an `exec` runs: after `--` (multipass, kubectl), else after the container name (docker)."""
+    if "--" in argv:
+        inner = argv[argv.index("--") + 1:]
+    else:
+        rest = argv[argv.index("exec") + 1:]
+        while rest and rest[0].startswith("-"):
+            rest = rest[1:]
+        inner = rest[1:]
+    while inner and inner[0] in ("sudo", "env"):
+        inner = inner[1:]
+    return inner
+
+
 def is_provisioning(call):
     tool, v = call["tool"], verb(call)
+    if v == "exec":
+        inner = inner_command(call["argv"])
+        return not inner or os.path.basename(inner[0]) not in READ_ONLY_INNER or "--wait" in inner
     if tool == "docker" and v == "network":
         return len(call["argv"]) > 1 and call["argv"][call["argv"].index("network") + 1] not in ("inspect", "ls")
     if tool == "kubectl" and v == "rollout":
