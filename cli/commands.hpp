@@ -22,6 +22,9 @@ void add_plan_command(CLI::App& app, const GlobalOptions& global);
 // `meshlab delete`: remove the lab's machines, kubeconfig entries and state (cli/delete.cpp).
 void add_delete_command(CLI::App& app, const GlobalOptions& global);
 
+// `meshlab argocd`: the lab's Argo CD URL, user and initial password (cli/argocd.cpp).
+void add_argocd_command(CLI::App& app, const GlobalOptions& global);
+
 // `meshlab schema`: print the lab file's JSON Schema (cli/schema.cpp).
 void add_schema_command(CLI::App& app);
 

@@ -1,16 +1,11 @@
 #include "actions/build_plan.hpp"
 
-#include "actions/kubeconfig.hpp"
-#include "actions/machines.hpp"
-
-// TODO(engine): drop this guard once bringup is on main.
-#if __has_include("actions/cacerts.hpp") && __has_include("actions/apps.hpp")
 #include "actions/apps.hpp"
 #include "actions/argocd.hpp"
 #include "actions/cacerts.hpp"
+#include "actions/kubeconfig.hpp"
+#include "actions/machines.hpp"
 #include "actions/remote_secrets.hpp"
-#define MESHLAB_HAS_BRINGUP 1
-#endif
 
 namespace meshlab::actions {
 
@@ -20,12 +15,10 @@ plan::Plan build_plan(const LaunchContext& ctx) {
   add_vm_steps(builder, ctx);
   add_cluster_steps(builder, ctx);
   add_kubeconfig_steps(builder, ctx);
-#ifdef MESHLAB_HAS_BRINGUP
   add_cacerts_steps(builder, ctx);
   add_argocd_steps(builder, ctx);
   add_remote_secrets_steps(builder, ctx);
   add_apps_steps(builder, ctx);
-#endif
   return builder.build();
 }
 

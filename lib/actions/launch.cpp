@@ -113,7 +113,7 @@ void dry_run(const lab::Lab& lab, const LaunchOptions& options, std::ostream& ou
   exec::DryRunRunner runner(options.verbosity > 0 ? err : ignored);
   ProviderSet providers(runner, scratch.path());
   auto ctx = providers.context(planned);
-  ctx.dry_run = true;
+  ctx.dry_run = true; // steps skip readiness waits and downloads a dry run cannot answer
   const auto plan = StepDeadlines(runner, k_default_step_timeout).apply(build_plan(ctx));
   ui::PlainStatus quiet(ignored);
   plan::ExecuteOptions execute_options;

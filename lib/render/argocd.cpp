@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <deque>
 #include <set>
 
 namespace meshlab::render::mesh {
@@ -163,14 +164,16 @@ void add_unique(std::vector<std::string>& items, const std::string& item) {
 } // namespace
 
 std::vector<Artifact> argocd_manifests(const lab::Lab& lab, const std::vector<ClusterReleases>& istio,
-                                       Templates& templates) {
+                                       const TemplateSource& templates) {
   std::vector<Artifact> out;
   if (!lab.argocd.enabled) return out;
   const auto* management = lab.cluster(lab.argocd.cluster);
   if (management == nullptr) management = lab.management_cluster();
   const std::string host = management ? management->name : std::string();
 
-  std::vector<Application> applications;
+  // A deque: kainjow's Data has no noexcept move, so a growing vector would deep-copy
+  // every Application built so far each time it reallocates.
+  std::deque<Application> applications;
   Data istio_destinations{Data::type::list};
   for (const auto& [cluster, releases] : istio) {
     istio_destinations.push_back(destination(lab.instance_name(cluster->name), std::string(k_istio_namespace)));
@@ -195,7 +198,7 @@ std::vector<Artifact> argocd_manifests(const lab::Lab& lab, const std::vector<Cl
                            .kind = "argocd",
                            .cluster = host,
                            .purpose = fmt::format("Argo CD AppProject {}", name),
-                           .content = templates.render("argocd/app-project.yaml.mustache", data)});
+                           .content = render(templates, "argocd/app-project.yaml.mustache", data)});
   };
   if (!istio.empty()) {
     Data everything{Data::type::list};
@@ -223,7 +226,7 @@ std::vector<Artifact> argocd_manifests(const lab::Lab& lab, const std::vector<Cl
         .kind = "argocd",
         .cluster = application.cluster,
         .purpose = fmt::format("Argo CD Application {} (applied to the management cluster {})", application.name, host),
-        .content = templates.render("argocd/application.yaml.mustache", application.data)});
+        .content = render(templates, "argocd/application.yaml.mustache", application.data)});
   }
   return out;
 }

@@ -57,7 +57,8 @@ std::string checked_name(const std::string& name, const std::string& what) {
 
 } // namespace
 
-std::optional<Artifact> coredns_config(const lab::Lab& lab, const lab::Cluster& cluster, Templates& templates) {
+std::optional<Artifact> coredns_config(const lab::Lab& lab, const lab::Cluster& cluster,
+                                       const TemplateSource& templates) {
   if (lab.dns.empty() || cluster.provider == lab::Provider::external) return std::nullopt;
   const auto domain = checked_name(cluster.domain, fmt::format("clusters.{}.domain", cluster.name));
 
@@ -103,7 +104,7 @@ std::optional<Artifact> coredns_config(const lab::Lab& lab, const lab::Cluster& 
           kind ? fmt::format("CoreDNS Corefile of {} with the lab's DNS entries", cluster.name)
                : fmt::format("CoreDNS custom config (coredns-custom) of {} with the lab's DNS entries", cluster.name),
       .content =
-          templates.render(kind ? "coredns/coredns.yaml.mustache" : "coredns/coredns-custom.yaml.mustache", data)};
+          render(templates, kind ? "coredns/coredns.yaml.mustache" : "coredns/coredns-custom.yaml.mustache", data)};
 }
 
 } // namespace meshlab::render::mesh

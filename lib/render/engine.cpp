@@ -53,15 +53,42 @@ std::string strip_standalone_sections(std::string_view text) {
   return out;
 }
 
+// `text` without the lines that hold nothing but blanks.
+std::string drop_blank_lines(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    end = end == std::string::npos ? text.size() : end + 1;
+    const std::string_view line(text.data() + start, end - start);
+    if (line.find_first_not_of(" \n") != std::string_view::npos) out += line;
+    start = end;
+  }
+  return out;
+}
+
 } // namespace
 
-std::string render_template(const TemplateSource& source, std::string_view name, const Data& data) {
-  kainjow::mustache::mustache tmpl{strip_standalone_sections(source.load(name))};
+kainjow::mustache::mustache& TemplateSource::parsed(std::string_view name) const {
+  if (auto it = m_parsed.find(name); it != m_parsed.end()) return it->second;
+  kainjow::mustache::mustache tmpl{strip_standalone_sections(load(name))};
   if (!tmpl.is_valid()) throw Error(fmt::format("template {}: {}", name, tmpl.error_message()));
   tmpl.set_custom_escape([](const std::string& s) { return s; });
-  std::string out = tmpl.render(data);
+  return m_parsed.emplace(std::string(name), std::move(tmpl)).first->second;
+}
+
+std::string TemplateSource::render(std::string_view name, const Data& data, BlankLines blank_lines) const {
+  auto& tmpl = parsed(name);
+  // Straight into a string: render(data) would go through an ostringstream.
+  std::string out;
+  tmpl.render(data, [&out](const std::string& text) { out += text; });
   if (!tmpl.is_valid()) throw Error(fmt::format("template {}: {}", name, tmpl.error_message()));
-  return out;
+  return blank_lines == BlankLines::drop ? drop_blank_lines(out) : out;
+}
+
+std::string render_template(const TemplateSource& source, std::string_view name, const Data& data) {
+  return source.render(name, data);
 }
 
 std::string yaml_quote(std::string_view value) {

@@ -5,6 +5,8 @@
 #include <kainjow/mustache.hpp>
 
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,20 +15,36 @@ namespace meshlab::render {
 
 using Data = kainjow::mustache::data;
 
+// What happens to the lines of a rendered template that hold nothing but blanks.
+enum class BlankLines {
+  keep, // as the template wrote them
+  drop, // for templates whose sections leave blank lines that mean nothing (the mesh's)
+};
+
 // Where templates come from: the ones compiled into meshlab, or a directory laid out
-// like templates/ in the source tree.
+// like templates/ in the source tree. Each template is read and parsed on its first use
+// and kept, because a big lab renders thousands of files from a dozen templates and
+// parsing dominated the render time. So one source serves one render run: a template
+// changed on disk after its first use is not read again. Not for concurrent use.
 class TemplateSource {
 public:
   explicit TemplateSource(std::optional<std::filesystem::path> dir = std::nullopt);
   // Returns the template text; throws meshlab::Error when `name` does not exist.
   std::string load(std::string_view name) const;
+  // Renders template `name` with `data`, without HTML escaping (the output is YAML).
+  // Throws meshlab::Error naming the template when it is missing, does not parse or
+  // fails to render.
+  std::string render(std::string_view name, const Data& data, BlankLines blank_lines = BlankLines::keep) const;
 
 private:
+  kainjow::mustache::mustache& parsed(std::string_view name) const;
+
   std::optional<std::filesystem::path> m_dir;
+  // The cache behind a const interface: rendering does not change what a source yields.
+  mutable std::map<std::string, kainjow::mustache::mustache, std::less<>> m_parsed;
 };
 
-// Renders template `name` with `data`, without HTML escaping (the output is YAML).
-// Throws meshlab::Error naming the template when it does not parse or fails to render.
+// The same as `source.render(name, data)`.
 std::string render_template(const TemplateSource& source, std::string_view name, const Data& data);
 
 // A YAML double-quoted scalar that reads back as exactly `value`, whatever it holds

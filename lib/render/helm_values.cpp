@@ -56,27 +56,28 @@ Data gateway_values(const lab::Lab& lab, const lab::Cluster& cluster, std::strin
 
 } // namespace
 
-std::vector<IstioRelease> istio_releases(const lab::Lab& lab, const lab::Cluster& cluster, Templates& templates) {
+std::vector<IstioRelease> istio_releases(const lab::Lab& lab, const lab::Cluster& cluster,
+                                         const TemplateSource& templates) {
   std::vector<IstioRelease> out;
   // Canonical install order, whatever order istio.components lists them in.
   for (const auto& component : lab::Istio::known_components()) {
     if (!lab.istio.has(component)) continue;
     if (component == "base") {
-      out.push_back({component, "base", "istio-base", templates.render("helm/base.yaml.mustache", base_values(lab))});
+      out.push_back({component, "base", "istio-base", render(templates, "helm/base.yaml.mustache", base_values(lab))});
     } else if (component == "cni") {
-      out.push_back({component, "cni", "istio-cni", templates.render("helm/cni.yaml.mustache", cni_values(cluster))});
+      out.push_back({component, "cni", "istio-cni", render(templates, "helm/cni.yaml.mustache", cni_values(cluster))});
     } else if (component == "istiod") {
       out.push_back(
-          {component, "istiod", "istiod", templates.render("helm/istiod.yaml.mustache", istiod_values(lab, cluster))});
+          {component, "istiod", "istiod", render(templates, "helm/istiod.yaml.mustache", istiod_values(lab, cluster))});
     } else if (component == "ingress-gateway") {
       out.push_back({component, "gateway", "istio-ingressgateway",
-                     templates.render("helm/gateway.yaml.mustache",
-                                      gateway_values(lab, cluster, "istio-ingressgateway", "ingress gateway", false))});
+                     render(templates, "helm/gateway.yaml.mustache",
+                            gateway_values(lab, cluster, "istio-ingressgateway", "ingress gateway", false))});
     } else if (component == "eastwest-gateway" && eastwest_gateway(lab, cluster)) {
       out.push_back(
           {component, "gateway", "istio-eastwestgateway",
-           templates.render("helm/gateway.yaml.mustache",
-                            gateway_values(lab, cluster, "istio-eastwestgateway", "east-west gateway", true))});
+           render(templates, "helm/gateway.yaml.mustache",
+                  gateway_values(lab, cluster, "istio-eastwestgateway", "east-west gateway", true))});
     }
   }
   return out;

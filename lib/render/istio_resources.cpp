@@ -101,7 +101,8 @@ bool targets(const lab::Lab& lab, const lab::TrafficPolicy& policy, const lab::C
 
 } // namespace
 
-std::vector<Artifact> istio_resources(const lab::Lab& lab, const lab::Cluster& cluster, Templates& templates) {
+std::vector<Artifact> istio_resources(const lab::Lab& lab, const lab::Cluster& cluster,
+                                      const TemplateSource& templates) {
   std::vector<Artifact> out;
   const bool ew = eastwest_gateway(lab, cluster);
   if (multi_network(lab, cluster)) {
@@ -110,7 +111,7 @@ std::vector<Artifact> istio_resources(const lab::Lab& lab, const lab::Cluster& c
     out.push_back(
         istio_artifact(cluster, "namespace.yaml",
                        fmt::format("istio-system labelled with network {} on {}", cluster.network, cluster.name),
-                       templates.render("istio/namespace.yaml.mustache", data)));
+                       render(templates, "istio/namespace.yaml.mustache", data)));
   }
   // Whenever there is an east-west gateway something crosses networks through it: the
   // other clusters of a multi-network cell, or VMs, which sit on their own network.
@@ -119,20 +120,20 @@ std::vector<Artifact> istio_resources(const lab::Lab& lab, const lab::Cluster& c
     gateway.set("hosts", cross_network_hosts(cluster));
     out.push_back(istio_artifact(cluster, "cross-network-gateway.yaml",
                                  fmt::format("cross-network Gateway (AUTO_PASSTHROUGH 15443) on {}", cluster.name),
-                                 templates.render("istio/cross-network-gateway.yaml.mustache", gateway)));
+                                 render(templates, "istio/cross-network-gateway.yaml.mustache", gateway)));
   }
   if (ew && !vms_of(lab, cluster).empty())
     out.push_back(
         istio_artifact(cluster, "expose-istiod.yaml",
                        fmt::format("istiod exposed through the east-west gateway of {} for VMs", cluster.name),
-                       templates.render("istio/expose-istiod.yaml.mustache", expose_istiod_data(lab, cluster))));
+                       render(templates, "istio/expose-istiod.yaml.mustache", expose_istiod_data(lab, cluster))));
   for (const auto& policy : lab.traffic) {
     if (!targets(lab, policy, cluster)) continue;
     const auto& file = path_component(policy.name, "traffic." + policy.name);
     out.push_back(
         istio_artifact(cluster, fmt::format("destination-rule-{}.yaml", file),
                        fmt::format("locality DestinationRule {} for {} on {}", policy.name, policy.host, cluster.name),
-                       templates.render("istio/destination-rule.yaml.mustache", destination_rule_data(policy))));
+                       render(templates, "istio/destination-rule.yaml.mustache", destination_rule_data(policy))));
   }
   return out;
 }

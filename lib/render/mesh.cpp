@@ -9,28 +9,6 @@ namespace meshlab::render {
 
 namespace mesh {
 
-std::string Templates::render(const std::string& name, const Data& data) {
-  auto it = m_parsed.find(name);
-  if (it == m_parsed.end()) {
-    it = m_parsed.try_emplace(name, m_source.load(name)).first;
-    if (!it->second.is_valid()) throw Error(fmt::format("template {}: {}", name, it->second.error_message()));
-    it->second.set_custom_escape([](const std::string& s) { return s; });
-  }
-  const auto text = it->second.render(data);
-  if (!it->second.is_valid()) throw Error(fmt::format("template {}: {}", name, it->second.error_message()));
-  std::string out;
-  out.reserve(text.size());
-  std::size_t start = 0;
-  while (start < text.size()) {
-    auto end = text.find('\n', start);
-    end = end == std::string::npos ? text.size() : end + 1;
-    const std::string_view line(text.data() + start, end - start);
-    if (line.find_first_not_of(" \n") != std::string_view::npos) out += line;
-    start = end;
-  }
-  return out;
-}
-
 const lab::Cell& cell_of(const lab::Lab& lab, const lab::Cluster& cluster) {
   if (const auto* cell = lab.cell(cluster.cell)) return *cell;
   throw Error(fmt::format("clusters.{}.cell: {} is not declared in cells", cluster.name, yaml_quote(cluster.cell)));
@@ -85,8 +63,7 @@ std::string_view purpose_of(std::string_view component) {
 
 } // namespace
 
-std::vector<Artifact> render_mesh(const lab::Lab& lab, const TemplateSource& source) {
-  mesh::Templates templates(source);
+std::vector<Artifact> render_mesh(const lab::Lab& lab, const TemplateSource& templates) {
   std::vector<Artifact> out;
   std::vector<mesh::ClusterReleases> istio;
   for (const auto* cluster : lab.workload_clusters()) {

@@ -19,22 +19,11 @@ namespace meshlab::render::mesh {
 
 inline constexpr std::string_view k_istio_namespace = "istio-system";
 
-// Templates parsed once per render_mesh call. A big lab renders thousands of files
-// from a dozen templates, and kainjow parses a template on every render_template call,
-// which dominated the render time. Same contract as render_template (no HTML escaping;
-// throws meshlab::Error naming a template that is missing, does not parse or fails to
-// render), minus the blank lines kainjow 4.1 leaves where a section tag on a line of its
-// own renders nothing: mesh templates have no meaningful blank lines, so every
-// whitespace-only line goes.
-class Templates {
-public:
-  explicit Templates(const TemplateSource& source) : m_source(source) {}
-  std::string render(const std::string& name, const Data& data);
-
-private:
-  const TemplateSource& m_source;
-  std::map<std::string, kainjow::mustache::mustache> m_parsed;
-};
+// Renders a mesh template (see TemplateSource::render). Their sections leave blank lines
+// that mean nothing, and none of them holds a blank line that matters, so all go.
+inline std::string render(const TemplateSource& templates, std::string_view name, const Data& data) {
+  return templates.render(name, data, BlankLines::drop);
+}
 
 // --- topology (mesh.cpp) -------------------------------------------------------------
 
@@ -67,21 +56,24 @@ struct IstioRelease {
 };
 
 // The releases of `cluster` in install order (base, cni, istiod, gateways).
-std::vector<IstioRelease> istio_releases(const lab::Lab& lab, const lab::Cluster& cluster, Templates& templates);
+std::vector<IstioRelease> istio_releases(const lab::Lab& lab, const lab::Cluster& cluster,
+                                         const TemplateSource& templates);
 
 // --- Istio resources (istio_resources.cpp, workload_group.cpp) -------------------------
 
 // istio-system Namespace, cross-network Gateway, istiod exposure and DestinationRules
 // for `cluster`, as files under clusters/<cluster>/istio/.
-std::vector<Artifact> istio_resources(const lab::Lab& lab, const lab::Cluster& cluster, Templates& templates);
+std::vector<Artifact> istio_resources(const lab::Lab& lab, const lab::Cluster& cluster,
+                                      const TemplateSource& templates);
 // The WorkloadGroup a VM joins, and the Namespace and ServiceAccount it runs as.
-std::vector<Artifact> vm_resources(const lab::Lab& lab, const lab::Vm& vm, Templates& templates);
+std::vector<Artifact> vm_resources(const lab::Lab& lab, const lab::Vm& vm, const TemplateSource& templates);
 
 // --- CoreDNS (coredns.cpp) ---------------------------------------------------------------
 
 // The lab's `dns` entries for `cluster`, in the form its distribution reads; nullopt when
 // the lab has no entries or meshlab does not manage the cluster's CoreDNS (external).
-std::optional<Artifact> coredns_config(const lab::Lab& lab, const lab::Cluster& cluster, Templates& templates);
+std::optional<Artifact> coredns_config(const lab::Lab& lab, const lab::Cluster& cluster,
+                                       const TemplateSource& templates);
 
 // --- Argo CD (argocd.cpp, app_values.cpp) ----------------------------------------------
 
@@ -92,7 +84,7 @@ struct ClusterReleases {
 
 // AppProjects and Applications, when lab.argocd.enabled.
 std::vector<Artifact> argocd_manifests(const lab::Lab& lab, const std::vector<ClusterReleases>& istio,
-                                       Templates& templates);
+                                       const TemplateSource& templates);
 
 // An app's Helm values, parsed once and re-emitted per target cluster with ${var}
 // substituted. Every string that changed, and every scalar that was not plain, is

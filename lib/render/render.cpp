@@ -4,13 +4,13 @@
 #include "render/artifact.hpp"
 #include "render/cloud_init.hpp"
 #include "render/engine.hpp"
+#include "render/index.hpp"
 #include "render/kind_config.hpp"
 #include "render/mesh.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <set>
@@ -53,20 +53,6 @@ bool write_if_changed(const fs::path& path, const std::string& content, fs::perm
   return true;
 }
 
-// Paths the previous render listed in index.json; empty when there is none or it does
-// not parse (then nothing is cleaned up).
-std::vector<std::string> previous_paths(const fs::path& index) {
-  std::vector<std::string> paths;
-  std::error_code ec;
-  if (!fs::is_regular_file(index, ec)) return paths;
-  const auto json = nlohmann::json::parse(util::read_file(index), nullptr, false);
-  if (json.is_discarded() || !json.contains("files") || !json["files"].is_array()) return paths;
-  for (const auto& entry : json["files"])
-    if (entry.is_object() && entry.contains("path") && entry["path"].is_string())
-      paths.push_back(entry["path"].get<std::string>());
-  return paths;
-}
-
 // Removes `path` (relative to `out_dir`), then its parent directories while empty.
 // Returns whether the file was there.
 bool remove_stale(const fs::path& out_dir, const std::string& path) {
@@ -76,16 +62,6 @@ bool remove_stale(const fs::path& out_dir, const std::string& path) {
   for (auto dir = fs::path(path).parent_path(); !dir.empty(); dir = dir.parent_path())
     if (!fs::remove(out_dir / dir, ec)) break; // not empty (or gone): stop climbing
   return removed;
-}
-
-std::string index_json(const lab::Lab& lab, const std::vector<IndexEntry>& files) {
-  nlohmann::ordered_json index;
-  index["lab"] = lab.name;
-  index["files"] = nlohmann::ordered_json::array();
-  for (const auto& file : files)
-    index["files"].push_back(
-        {{"path", file.path}, {"kind", file.kind}, {"cluster", file.cluster}, {"purpose", file.purpose}});
-  return index.dump(2) + "\n";
 }
 
 } // namespace
@@ -109,19 +85,28 @@ RenderSummary render_all(const lab::Lab& lab, const RenderOptions& options) {
     if (!is_artifact_path(artifact.path) || !produced.insert(artifact.path).second)
       throw Error(fmt::format("internal error: artifact path \"{}\" is invalid or rendered twice", artifact.path));
   }
-  for (const auto& previous : previous_paths(out_dir / k_index_file)) {
-    if (produced.count(previous) == 0 && is_artifact_path(previous))
-      summary.removed += remove_stale(out_dir, previous) ? 1 : 0;
-  }
-  for (const auto& artifact : artifacts)
-    summary.changed += write_if_changed(out_dir / artifact.path, artifact.content, artifact.mode) ? 1 : 0;
-
   for (const auto& file : ca_files) summary.files.push_back({file.path, "ca", file.cluster, file.purpose});
   for (const auto& artifact : artifacts)
     summary.files.push_back({artifact.path, artifact.kind, artifact.cluster, artifact.purpose});
   std::sort(summary.files.begin(), summary.files.end(),
             [](const IndexEntry& a, const IndexEntry& b) { return a.path < b.path; });
-  write_if_changed(out_dir / k_index_file, index_json(lab, summary.files), fs::perms(0644));
+  const auto index = index_json(lab.name, summary.files);
+
+  // An earlier index identical to this one lists exactly the files rendered now, so
+  // nothing is stale; parsing it (thousands of entries for a big lab) is only needed
+  // when it differs.
+  const auto index_path = out_dir / k_index_file;
+  std::error_code ec;
+  if (fs::is_regular_file(index_path, ec)) {
+    const auto previous = util::read_file(index_path);
+    if (previous != index) {
+      for (const auto& path : listed_paths(previous))
+        if (produced.count(path) == 0 && is_artifact_path(path)) summary.removed += remove_stale(out_dir, path) ? 1 : 0;
+    }
+  }
+  for (const auto& artifact : artifacts)
+    summary.changed += write_if_changed(out_dir / artifact.path, artifact.content, artifact.mode) ? 1 : 0;
+  write_if_changed(index_path, index, fs::perms(0644));
   return summary;
 }
 

@@ -47,7 +47,7 @@ Data workload_group_data(const lab::Vm& vm) {
 
 } // namespace
 
-std::vector<Artifact> vm_resources(const lab::Lab& lab, const lab::Vm& vm, Templates& templates) {
+std::vector<Artifact> vm_resources(const lab::Lab& lab, const lab::Vm& vm, const TemplateSource& templates) {
   const auto& dir = path_component(vm.name, "vms." + vm.name);
   const auto* cluster = lab.cluster(vm.cluster);
   if (cluster == nullptr)
@@ -66,13 +66,13 @@ std::vector<Artifact> vm_resources(const lab::Lab& lab, const lab::Vm& vm, Templ
                .kind = "istio",
                .cluster = vm.name,
                .purpose = fmt::format("WorkloadGroup of VM {}, applied to cluster {}", vm.name, cluster->name),
-               .content = templates.render("istio/workload-group.yaml.mustache", workload_group_data(vm))});
+               .content = render(templates, "istio/workload-group.yaml.mustache", workload_group_data(vm))});
   out.push_back(Artifact{
       .path = fmt::format("vms/{}/identity.yaml", dir),
       .kind = "istio",
       .cluster = vm.name,
       .purpose = fmt::format("Namespace and ServiceAccount of VM {}, applied to cluster {}", vm.name, cluster->name),
-      .content = templates.render("istio/vm-identity.yaml.mustache", identity)});
+      .content = render(templates, "istio/vm-identity.yaml.mustache", identity)});
   return out;
 }
 

@@ -8,20 +8,37 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <fstream>
-#include <sstream>
 #include <unistd.h>
 
 namespace meshlab::util {
 
 namespace fs = std::filesystem;
 
+// With read(2) into a string sized from fstat: a render reads thousands of small files
+// (to leave unchanged ones alone), and a stream costs more than the reading itself.
 std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  const auto fail = [&path] { throw Error(fmt::format("cannot read {}: {}", path.string(), std::strerror(errno))); };
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail();
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) fail();
+  // The size is a hint: a file may change while it is read, and /proc files report 0.
+  std::string content(st.st_size > 0 ? static_cast<std::size_t>(st.st_size) + 1 : 4096, '\0');
+  std::size_t used = 0;
+  for (;;) {
+    if (used == content.size()) content.resize(content.size() * 2);
+    const ssize_t n = ::read(fd, content.data() + used, content.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail();
+    if (n == 0) break;
+    used += static_cast<std::size_t>(n);
+  }
+  content.resize(used);
+  return content;
 }
 
 namespace {

@@ -1,0 +1,222 @@
+#include "actions/apps.hpp"
+
+#include "actions/argocd.hpp"
+#include "actions/kube_access.hpp"
+#include "actions/step_ids.hpp"
+#include "util/error.hpp"
+#include "util/files.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+
+namespace meshlab::actions {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Istio and the apps pull images and wait for each other's sync waves.
+constexpr auto k_sync_timeout = std::chrono::minutes(20);
+constexpr auto k_poll = std::chrono::milliseconds(500);
+
+bool is_project(const std::string& path) { return path.rfind("argocd/projects/", 0) == 0; }
+
+std::vector<std::string> indexed_paths(const fs::path& state_dir) {
+  std::vector<std::string> paths;
+  const auto index = nlohmann::json::parse(util::read_file(state_dir / "index.json"), nullptr, false);
+  if (index.is_discarded() || !index.contains("files") || !index["files"].is_array())
+    throw Error(fmt::format("{} is not a meshlab index; render the lab again", (state_dir / "index.json").string()));
+  for (const auto& entry : index["files"])
+    if (entry.value("kind", "") == "argocd") paths.push_back(entry.value("path", ""));
+  return paths;
+}
+
+std::vector<std::string> scanned_paths(const fs::path& state_dir) {
+  std::vector<std::string> paths;
+  for (const char* dir : {"argocd/projects", "argocd/applications"}) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(state_dir / dir, ec))
+      if (entry.path().extension() == ".yaml") paths.push_back(fs::relative(entry.path(), state_dir).generic_string());
+  }
+  return paths;
+}
+
+std::string joined_message(const nlohmann::json& status) {
+  std::vector<std::string> parts;
+  const auto add = [&](const std::string& text) {
+    if (!text.empty() && std::find(parts.begin(), parts.end(), text) == parts.end()) parts.push_back(text);
+  };
+  for (const auto& condition : status.value("conditions", nlohmann::json::array())) add(condition.value("message", ""));
+  add(status.value("health", nlohmann::json::object()).value("message", ""));
+  add(status.value("operationState", nlohmann::json::object()).value("message", ""));
+  std::string out;
+  for (const auto& part : parts) out += (out.empty() ? "" : "; ") + part;
+  return out;
+}
+
+void apply_manifests(const LaunchContext& ctx, const lab::Cluster& host, const std::vector<fs::path>& files,
+                     plan::StepContext& sc) {
+  std::string stream;
+  for (const auto& file : files) {
+    auto text = util::read_file(file);
+    if (!text.empty() && text.back() != '\n') text += '\n';
+    stream += (stream.empty() ? "" : "---\n") + text;
+  }
+  apply_yaml(kubectl_for(ctx, host, sc.runner), stream);
+  sc.facts["manifests"] = std::to_string(files.size());
+}
+
+} // namespace
+
+std::vector<fs::path> argocd_manifest_files(const fs::path& state_dir) {
+  std::error_code ec;
+  auto paths = fs::is_regular_file(state_dir / "index.json", ec) ? indexed_paths(state_dir) : scanned_paths(state_dir);
+  std::stable_sort(paths.begin(), paths.end(), [](const std::string& a, const std::string& b) {
+    if (is_project(a) != is_project(b)) return is_project(a);
+    return a < b;
+  });
+  std::vector<fs::path> files;
+  for (const auto& path : paths) files.push_back(state_dir / path);
+  return files;
+}
+
+std::vector<std::string> application_names(const std::vector<fs::path>& files) {
+  std::vector<std::string> names;
+  for (const auto& file : files) {
+    try {
+      for (const auto& doc : YAML::LoadAll(util::read_file(file)))
+        if (doc.IsMap() && doc["kind"] && doc["kind"].as<std::string>() == "Application")
+          names.push_back(doc["metadata"]["name"].as<std::string>());
+    } catch (const YAML::Exception& e) {
+      throw Error(fmt::format("{}: not a valid Argo CD manifest: {}", file.string(), e.what()));
+    }
+  }
+  return names;
+}
+
+std::vector<AppHealth> app_health(const nlohmann::json& items, const std::vector<std::string>& names) {
+  std::vector<AppHealth> out;
+  for (const auto& name : names) {
+    AppHealth app{.name = name};
+    for (const auto& item : items) {
+      if (item.value("metadata", nlohmann::json::object()).value("name", "") != name) continue;
+      const auto status = item.value("status", nlohmann::json::object());
+      app.found = true;
+      app.sync = status.value("sync", nlohmann::json::object()).value("status", "");
+      app.health = status.value("health", nlohmann::json::object()).value("status", "");
+      app.phase = status.value("operationState", nlohmann::json::object()).value("phase", "");
+      app.message = joined_message(status);
+    }
+    out.push_back(std::move(app));
+  }
+  return out;
+}
+
+std::string unhealthy_report(const std::vector<AppHealth>& apps) {
+  const auto bad = std::count_if(apps.begin(), apps.end(), [](const AppHealth& app) { return !app.ok(); });
+  std::string out = fmt::format("{} of {} Argo CD application{} {} not Synced and Healthy:", bad, apps.size(),
+                                apps.size() == 1 ? "" : "s", bad == 1 ? "is" : "are");
+  for (const auto& app : apps) {
+    if (app.ok()) continue;
+    if (!app.found) {
+      out += fmt::format("\n  {}: not found in namespace {}", app.name, k_argocd_namespace);
+      continue;
+    }
+    std::string state = fmt::format("{}, {}", app.sync.empty() ? "no sync status" : app.sync,
+                                    app.health.empty() ? "no health status" : app.health);
+    if (!app.phase.empty()) state += ", last sync " + app.phase;
+    out += fmt::format("\n  {}: {}{}", app.name, state, app.message.empty() ? "" : ": " + app.message);
+  }
+  return out;
+}
+
+void wait_for_apps(const kube::Kubectl& kubectl, const std::vector<std::string>& names,
+                   util::Clock::time_point deadline) {
+  std::vector<AppHealth> apps;
+  bool failed = false;
+  try {
+    util::wait_until(
+        deadline, k_poll,
+        [&] {
+          const auto items = list_items(kubectl, "applications", k_argocd_namespace);
+          if (!items) return true; // dry run
+          apps = app_health(*items, names);
+          failed = std::any_of(apps.begin(), apps.end(), [](const AppHealth& app) { return app.failed(); });
+          return failed || std::all_of(apps.begin(), apps.end(), [](const AppHealth& app) { return app.ok(); });
+        },
+        fmt::format("the Argo CD applications on {}", kubectl.context()));
+  } catch (const Interrupted&) {
+    throw;
+  } catch (const CommandError&) {
+    throw;
+  } catch (const Error& e) {
+    throw Error(fmt::format("{}\n{}", e.what(), unhealthy_report(apps)));
+  }
+  if (failed) throw Error(unhealthy_report(apps));
+}
+
+bool apps_present(const kube::Kubectl& kubectl, const std::vector<std::string>& names) {
+  const auto items = list_items(kubectl, "applications", k_argocd_namespace);
+  if (!items) return false;
+  const auto apps = app_health(*items, names);
+  return std::all_of(apps.begin(), apps.end(), [](const AppHealth& app) { return app.found; });
+}
+
+bool apps_healthy(const kube::Kubectl& kubectl, const std::vector<std::string>& names) {
+  const auto items = list_items(kubectl, "applications", k_argocd_namespace);
+  if (!items) return false;
+  const auto apps = app_health(*items, names);
+  return std::all_of(apps.begin(), apps.end(), [](const AppHealth& app) { return app.ok(); });
+}
+
+void add_apps_steps(plan::PlanBuilder& builder, const LaunchContext& ctx) {
+  const auto* host = argocd_cluster(ctx.lab);
+  if (host == nullptr) return;
+  const auto files = argocd_manifest_files(ctx.state_dir);
+  if (files.empty()) return;
+  std::vector<std::string> needs{ids::argocd_install()};
+  std::vector<std::string> parts;
+  for (const auto* cluster : ctx.lab.workload_clusters()) {
+    needs.push_back(ids::argocd_register(cluster->name));
+    needs.push_back(ids::cluster_cacerts(cluster->name));
+  }
+  for (const auto& file : files) {
+    parts.push_back(file.string());
+    try {
+      parts.push_back(util::read_file(file));
+    } catch (const Error&) {
+      parts.emplace_back("<missing>");
+    }
+  }
+  builder.add(plan::Step{
+      .id = ids::argocd_apps(),
+      .title = "Applying the Argo CD projects and applications",
+      .needs = needs,
+      .inputs_hash = digest(parts),
+      .run = [ctx, host, files](plan::StepContext& sc) { apply_manifests(ctx, *host, files, sc); },
+      .verify =
+          [ctx, host, files](exec::Runner& runner) {
+            return apps_present(kubectl_for(ctx, *host, runner), application_names(files));
+          },
+  });
+  builder.add(plan::Step{
+      .id = ids::apps_sync(),
+      .title = "Waiting until every app is Synced and Healthy",
+      .needs = {ids::argocd_apps()},
+      .inputs_hash = digest(parts),
+      .run =
+          [ctx, host, files](plan::StepContext& sc) {
+            const auto names = application_names(files);
+            wait_for_apps(kubectl_for(ctx, *host, sc.runner), names, util::Clock::now() + k_sync_timeout);
+            sc.facts["apps"] = std::to_string(names.size());
+          },
+      .verify =
+          [ctx, host, files](exec::Runner& runner) {
+            return apps_healthy(kubectl_for(ctx, *host, runner), application_names(files));
+          },
+  });
+}
+
+} // namespace meshlab::actions

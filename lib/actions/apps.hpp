@@ -1,0 +1,67 @@
+// The lab's Argo CD objects and the wait for them: argocd/apps applies the rendered
+// AppProjects and Applications (<state>/argocd/, see index.json) on the Argo CD cluster;
+// apps/sync polls the Applications until every one is Synced and Healthy, and otherwise
+// reports each app that is not, with Argo CD's own message.
+#pragma once
+
+#include "actions/launch_context.hpp"
+#include "kube/kubectl.hpp"
+#include "plan/plan.hpp"
+#include "util/wait.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace meshlab::actions {
+
+// Adds argocd/apps (after argocd/install, every argocd/register/<c> and every
+// cluster/<c>/cacerts, since istiod must find its CA when it first starts) and apps/sync;
+// nothing when the lab has no Argo CD or nothing was rendered for it.
+void add_apps_steps(plan::PlanBuilder& builder, const LaunchContext& ctx);
+
+// The rendered Argo CD manifests in `state_dir`, AppProjects first (Applications name
+// them), each group in path order: the files index.json lists with kind "argocd", or,
+// without an index, the YAML files under argocd/projects/ and argocd/applications/.
+std::vector<std::filesystem::path> argocd_manifest_files(const std::filesystem::path& state_dir);
+
+// metadata.name of every Application in `files`. Throws meshlab::Error naming a file that
+// cannot be read or parsed.
+std::vector<std::string> application_names(const std::vector<std::filesystem::path>& files);
+
+// How one Application looks to Argo CD.
+struct AppHealth {
+  std::string name;
+  bool found = false;
+  std::string sync;    // status.sync.status: Synced, OutOfSync, Unknown
+  std::string health;  // status.health.status: Healthy, Progressing, Degraded, ...
+  std::string phase;   // status.operationState.phase: Running, Succeeded, Failed, Error, ...
+  std::string message; // conditions, health and operation messages, "; "-joined
+  bool ok() const { return found && sync == "Synced" && health == "Healthy"; }
+  // The last sync operation ended in failure: automated sync does not retry the same
+  // revision, so waiting longer does not help.
+  bool failed() const { return !ok() && (phase == "Failed" || phase == "Error"); }
+};
+
+// The state of each app in `names` among `items` (kubectl's Applications), in `names` order.
+std::vector<AppHealth> app_health(const nlohmann::json& items, const std::vector<std::string>& names);
+
+// "2 of 5 Argo CD applications are not Synced and Healthy:" and one line per such app:
+// "  kube-01-httpbin: OutOfSync, Degraded, last sync Failed: <message>".
+std::string unhealthy_report(const std::vector<AppHealth>& apps);
+
+// Polls `kubectl get applications -n argocd -o json` until every app in `names` is Synced
+// and Healthy. Throws meshlab::Error with unhealthy_report when the deadline passes or a
+// sync has failed for good; returns at once under --dry-run.
+void wait_for_apps(const kube::Kubectl& kubectl, const std::vector<std::string>& names,
+                   util::Clock::time_point deadline);
+
+// Resume checks: argocd/apps is still done when every app in `names` exists in namespace
+// argocd; apps/sync when every one is also Synced and Healthy. Throw when the cluster
+// cannot be asked (the resume counts that as false).
+bool apps_present(const kube::Kubectl& kubectl, const std::vector<std::string>& names);
+bool apps_healthy(const kube::Kubectl& kubectl, const std::vector<std::string>& names);
+
+} // namespace meshlab::actions
