@@ -146,7 +146,8 @@ class LabLifecycle(E2ETestCase):
         report = self.report(lab.name)
         self.assertTrue(report["ok"])
 
-        second = self.launch(lab.name)
+        second = self.launch(lab.name, "--output", "json")
+        self.assertEqual(json.loads(second.stdout), self.report(lab.name), "--output json prints report.json")
         again = self.sandbox.calls()[len(calls):]
         changes = [" ".join([c["tool"]] + c["argv"]) for c in again if is_provisioning(c)]
         self.assertEqual(changes, [], "a relaunch of an up lab changed the world")
