@@ -26,8 +26,14 @@ namespace {
 // not inside the CA tree (which only pki writes).
 bool is_artifact_path(const std::string& path) {
   if (path.empty() || path.front() == '/' || path == k_index_file || path.rfind("ca/", 0) == 0) return false;
-  for (const auto& part : fs::path(path))
-    if (part.empty() || part == "." || part == "..") return false;
+  // Split by hand, as fs::path would (repeated slashes are one), but without its
+  // allocations: every rendered path is checked on every render.
+  for (std::size_t start = 0; start < path.size();) {
+    const auto end = std::min(path.find('/', start), path.size());
+    const std::string_view part(path.data() + start, end - start);
+    if (part == "." || part == "..") return false;
+    start = end + 1;
+  }
   return path.back() != '/';
 }
 
