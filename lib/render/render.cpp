@@ -44,17 +44,9 @@ std::vector<Artifact> render_artifacts(const lab::Lab& lab, const NodeCa& ca, co
   return out;
 }
 
-bool same_file(const fs::path& path, const std::string& content, fs::perms mode) {
-  std::error_code ec;
-  const auto status = fs::status(path, ec);
-  if (ec || !fs::is_regular_file(status) || (status.permissions() & fs::perms::all) != mode) return false;
-  if (fs::file_size(path, ec) != content.size() || ec) return false;
-  return util::read_file(path) == content;
-}
-
 // Writes `content` unless the file already holds exactly that; true when written.
 bool write_if_changed(const fs::path& path, const std::string& content, fs::perms mode) {
-  if (same_file(path, content, mode)) return false;
+  if (util::file_holds(path, content, mode)) return false;
   util::write_file_atomic(path, content, mode);
   return true;
 }
