@@ -124,6 +124,19 @@ TEST_CASE("lab::validate") {
           std::vector<std::string>{
               "5:54: clusters.a.locality: locality \"east/*\" has a wildcard zone; only traffic policies may use \"*\""});
   }
+  SUBCASE("a variable in Helm values is checked however the YAML spells it") {
+    auto result = load_string(k_head + "clusters: {m: {provider: kind, role: management}, a: {provider: kind, cell: "
+                                       "mesh}}\napps: {x: {git: {repo: https://e.org/r, path: p}, values: {k: v}}}\n",
+                              "t.yaml");
+    for (const std::string values : {"k: \"\\x24{nope}\"\n", "k: \"${nope}\"\n", "k: [\"${cluster}\", \"${nope}\"]\n"}) {
+      CAPTURE(values);
+      result.lab.apps.at(0).values_yaml = values;
+      std::vector<std::string> messages;
+      for (const auto& d : validate(result.lab)) messages.push_back(d.message);
+      REQUIRE(messages.size() == 1);
+      CHECK(messages[0].find("unknown variable \"${nope}\"") != std::string::npos);
+    }
+  }
   SUBCASE("a cluster name may not be reused by a VM, whatever the order") {
     const auto found = problems(k_head + "clusters: {x: {provider: multipass, cell: mesh}}\nvms: {x: {cluster: x}}\n");
     REQUIRE(found.size() == 1);

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace meshlab::lab {
 
 namespace {
@@ -14,10 +16,11 @@ using util::Cidr;
 
 std::optional<Cidr> parse(const std::string& text) { return util::parse_cidr(text).block; }
 
-// The first /`prefix` block of `pool` overlapping nothing in `taken`.
-std::optional<Cidr> first_free(const Cidr& pool, int prefix, const std::vector<Cidr>& taken) {
+// The first /`prefix` block of `pool`, from address `from` on, overlapping nothing in
+// `taken`.
+std::optional<Cidr> first_free(const Cidr& pool, int prefix, const std::vector<Cidr>& taken, std::uint64_t from) {
   const std::uint64_t size = std::uint64_t{1} << (32 - prefix);
-  std::uint64_t candidate = pool.address;
+  std::uint64_t candidate = std::max<std::uint64_t>(pool.address, from);
   while (candidate + size - 1 <= pool.last()) {
     const Cidr block{static_cast<std::uint32_t>(candidate), prefix};
     const Cidr* clash = nullptr;
@@ -36,6 +39,10 @@ struct Pool {
   std::string noun;    // "pod" / "service"
   std::optional<Cidr> block;
   int prefix;
+  // Where the search for the next free block starts. Blocks are only ever taken, so
+  // everything before the last block handed out stays taken; starting there keeps a
+  // 100-cluster lab from rescanning the whole pool for every cluster.
+  std::uint64_t next = 0;
 };
 
 } // namespace
@@ -51,9 +58,10 @@ void allocate_cidrs(Lab& lab, std::vector<Diagnostic>& diagnostics) {
   const auto allocate = [&](const Cluster& cluster, Pool& pool, std::string& cidr) {
     if (!cidr.empty() || !pool.block) return;
     if (pool.prefix < pool.block->prefix || pool.prefix > 32) return; // reported by the validator
-    if (auto block = first_free(*pool.block, pool.prefix, taken)) {
+    if (auto block = first_free(*pool.block, pool.prefix, taken, pool.next)) {
       cidr = block->str();
       taken.push_back(*block);
+      pool.next = block->last() + 1;
       return;
     }
     const std::string path = "clusters." + cluster.name;

@@ -47,19 +47,20 @@ std::vector<const Cluster*> Lab::workload_clusters() const {
 
 std::vector<const Cluster*> Lab::resolve(const Targets& targets) const {
   std::vector<const Cluster*> out;
-  for (const auto* c : workload_clusters()) {
-    switch (targets.kind) {
-    case Targets::Kind::all: out.push_back(c); break;
-    case Targets::Kind::cell:
-      if (c->cell == targets.cell) out.push_back(c);
-      break;
-    case Targets::Kind::clusters:
-      if (std::find(targets.clusters.begin(), targets.clusters.end(), c->name) != targets.clusters.end())
-        out.push_back(c);
-      break;
-    }
-  }
+  for (const auto& c : clusters)
+    if (selects(targets, c)) out.push_back(&c);
   return out;
+}
+
+bool Lab::selects(const Targets& targets, const Cluster& cluster) {
+  if (cluster.cell.empty()) return false; // only workload clusters are targets
+  switch (targets.kind) {
+  case Targets::Kind::all: return true;
+  case Targets::Kind::cell: return cluster.cell == targets.cell;
+  case Targets::Kind::clusters:
+    return std::find(targets.clusters.begin(), targets.clusters.end(), cluster.name) != targets.clusters.end();
+  }
+  return false;
 }
 
 std::string Lab::instance_name(std::string_view short_name) const {

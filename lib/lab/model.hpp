@@ -233,6 +233,8 @@ struct Lab {
   std::vector<const Cluster*> workload_clusters() const;
   // Resolved target clusters of an app or policy, in lab order.
   std::vector<const Cluster*> resolve(const Targets& targets) const;
+  // Whether resolve(targets) lists `cluster`, without building the list.
+  static bool selects(const Targets& targets, const Cluster& cluster);
   // Name of a machine meshlab creates: prefix + "-" + name, or name when the prefix is empty.
   std::string instance_name(std::string_view name) const;
   // Docker container of the pull-through cache for upstream registry `host`:

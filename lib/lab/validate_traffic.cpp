@@ -55,15 +55,25 @@ bool all_localities_read(const Lab& lab) {
   return true;
 }
 
-void check_region(Checker& checker, const std::string& path, const std::string& region,
-                  const std::vector<std::string>& regions) {
+// What the policies' localities are checked against, gathered once per lab (a lab has
+// a position for each of thousands of values, and hundreds of localities).
+struct Known {
+  explicit Known(const Lab& lab)
+      : localities(lab_localities(lab)), regions(regions_of(localities)), all_read(all_localities_read(lab)) {}
+  std::vector<Locality> localities;
+  std::vector<std::string> regions;
+  bool all_read; // see all_localities_read
+};
+
+void check_region(Checker& checker, const std::string& path, const std::string& region, const Known& known) {
+  const auto& regions = known.regions;
   if (region.empty()) return; // missing: reported by the loader
   if (!is_label_value(region)) {
     checker.error(path, fmt::format("\"{}\" is not a region", region),
                   "failover is between regions; write only the region, such as east");
     return;
   }
-  if (!all_localities_read(checker.lab())) return;
+  if (!known.all_read) return;
   if (std::find(regions.begin(), regions.end(), region) != regions.end()) return;
   const auto suggestion = util::did_you_mean(region, regions);
   checker.error(path,
@@ -74,8 +84,9 @@ void check_region(Checker& checker, const std::string& path, const std::string& 
 }
 
 // Checks a locality pattern at `path` (reported at the key when `at_key`).
-void check_pattern(Checker& checker, const std::string& path, const std::string& pattern,
-                   const std::vector<Locality>& localities, bool at_key) {
+void check_pattern(Checker& checker, const std::string& path, const std::string& pattern, const Known& known,
+                   bool at_key) {
+  const auto& localities = known.localities;
   const auto report = [&](std::string message, std::string hint) {
     if (at_key) checker.error_at_key(path, message, std::move(hint));
     else checker.error(path, message, std::move(hint));
@@ -85,7 +96,7 @@ void check_pattern(Checker& checker, const std::string& path, const std::string&
            "write region[/zone[/subzone]], where the last part may be *, such as east/zone1/*");
     return;
   }
-  if (!all_localities_read(checker.lab())) return;
+  if (!known.all_read) return;
   for (const auto& l : localities)
     if (locality_matches(pattern, l)) return;
   report(fmt::format("locality \"{}\" matches no cluster, node or VM; known localities: {}", pattern,
@@ -93,15 +104,14 @@ void check_pattern(Checker& checker, const std::string& path, const std::string&
          "use a locality some cluster, node or VM has (\"*\" may end it)");
 }
 
-void check_distribute(Checker& checker, const std::string& path, const Distribute& rule,
-                      const std::vector<Locality>& localities) {
-  if (!rule.from.empty()) check_pattern(checker, path + ".from", rule.from, localities, false);
+void check_distribute(Checker& checker, const std::string& path, const Distribute& rule, const Known& known) {
+  if (!rule.from.empty()) check_pattern(checker, path + ".from", rule.from, known, false);
   if (!checker.written(path + ".to") || checker.rejected(path + ".to")) return;
   int sum = 0;
   bool weights_ok = true;
   for (const auto& key : rule.to_order) {
     const std::string weight_path = path + ".to." + key;
-    check_pattern(checker, weight_path, key, localities, true);
+    check_pattern(checker, weight_path, key, known, true);
     const int weight = rule.to.at(key);
     if (weight < 0 || weight > 100) {
       checker.error(weight_path, fmt::format("percentage {} is out of range; expected 0..100", weight),
@@ -117,7 +127,7 @@ void check_distribute(Checker& checker, const std::string& path, const Distribut
     checker.error(path + ".to", "no localities to distribute to", "map each locality to a percentage");
 }
 
-void check_policy(Checker& checker, const TrafficPolicy& policy, const std::vector<Locality>& localities) {
+void check_policy(Checker& checker, const TrafficPolicy& policy, const Known& known) {
   const std::string path = "traffic." + policy.name;
   if (!policy.host.empty()) {
     const std::string name = policy.host.rfind("*.", 0) == 0 ? policy.host.substr(2) : policy.host;
@@ -143,25 +153,25 @@ void check_policy(Checker& checker, const TrafficPolicy& policy, const std::vect
   if (distribute && policy.distribute.empty())
     checker.error(path + ".distribute", "the list is empty", "add {from: LOCALITY, to: {LOCALITY: PERCENT}} rules");
 
-  const auto regions = regions_of(localities);
   for (std::size_t i = 0; i < policy.failover.size(); ++i) {
     const auto& rule = policy.failover[i];
     const std::string item = fmt::format("{}.failover[{}]", path, i);
-    check_region(checker, item + ".from", rule.from, regions);
-    check_region(checker, item + ".to", rule.to, regions);
+    check_region(checker, item + ".from", rule.from, known);
+    check_region(checker, item + ".to", rule.to, known);
     if (!rule.from.empty() && rule.from == rule.to)
       checker.error(item + ".to", fmt::format("region \"{}\" fails over to itself", rule.to),
                     "fail over to a different region");
   }
   for (std::size_t i = 0; i < policy.distribute.size(); ++i)
-    check_distribute(checker, fmt::format("{}.distribute[{}]", path, i), policy.distribute[i], localities);
+    check_distribute(checker, fmt::format("{}.distribute[{}]", path, i), policy.distribute[i], known);
 }
 
 } // namespace
 
 void check_traffic(Checker& checker) {
-  const auto localities = lab_localities(checker.lab());
-  for (const auto& policy : checker.lab().traffic) check_policy(checker, policy, localities);
+  if (checker.lab().traffic.empty()) return;
+  const Known known(checker.lab());
+  for (const auto& policy : checker.lab().traffic) check_policy(checker, policy, known);
 }
 
 } // namespace meshlab::lab::detail

@@ -12,6 +12,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
+#include <optional>
 #include <system_error>
 
 namespace meshlab::pki {
@@ -24,6 +26,7 @@ constexpr auto k_key_mode = fs::perms(0600);
 constexpr auto k_cert_mode = fs::perms(0644);
 constexpr const char* k_intermediate_cn = "Intermediate CA"; // as Istio's tools/certs name it
 constexpr const char* k_records = ".verified";               // ca/.verified/<cluster>: see check_record.hpp
+constexpr const char* k_root_record = ".root";               // ca/.verified/.root; no cluster name starts with '.'
 
 // The root as ensure_ca uses it: parsed, and the exact bytes of ca/root-cert.pem, so each
 // cluster's copy is byte-identical to it.
@@ -174,7 +177,11 @@ Root ensure_root(const lab::Ca& ca, const fs::path& ca_dir, const fs::path& lab_
       "remove {} to make a new root (every cluster then gets a new intermediate and needs its cacerts secret "
       "re-created)",
       ca_dir.string());
-  if (have_cert && have_key) return load_root(cert_path, key_path, remove_hint);
+  if (have_cert && have_key) {
+    Root root = load_root(cert_path, key_path, remove_hint);
+    write_record(ca_dir / k_records / k_root_record, fingerprint({cert_path, key_path}), root.cert.get());
+    return root;
+  }
   if (have_cert || have_key)
     throw Error(fmt::format("{} exists but {} does not: the root CA is incomplete; restore it, or {}",
                             (have_cert ? cert_path : key_path).string(), (have_cert ? key_path : cert_path).string(),
@@ -185,7 +192,19 @@ Root ensure_root(const lab::Ca& ca, const fs::path& ca_dir, const fs::path& lab_
                             ca_dir.string(), remove_hint));
   std::error_code ec;
   fs::remove_all(ca_dir / k_records, ec); // records of another root; the new one replaces ca/ wholesale
-  return generate_root(ca, ca_dir);
+  Root root = generate_root(ca, ca_dir);
+  write_record(ca_dir / k_records / k_root_record, fingerprint({cert_path, key_path}), root.cert.get());
+  return root;
+}
+
+// True when ca/ holds the lab's own root (not a user's, whose files are read on every
+// run) and it was checked in exactly its current state.
+bool root_recorded(const lab::Ca& ca, const fs::path& ca_dir) {
+  if (!ca.root_cert_file.empty() || !ca.root_key_file.empty()) return false;
+  const fs::path cert_path = ca_dir / "root-cert.pem";
+  const fs::path key_path = ca_dir / "root-key.pem";
+  if (!file_exists(cert_path) || !file_exists(key_path)) return false;
+  return is_recorded(ca_dir / k_records / k_root_record, fingerprint({cert_path, key_path}));
 }
 
 void check_cluster_name(const std::string& cluster) {
@@ -247,7 +266,11 @@ CertPtr check_intermediate(const Root& root, const fs::path& root_cert_path, con
   return cert;
 }
 
-void ensure_intermediate(const lab::Ca& ca, const Root& root, const fs::path& ca_dir, const std::string& cluster) {
+// The root, parsed on first use.
+using RootSource = std::function<const Root&()>;
+
+void ensure_intermediate(const lab::Ca& ca, const RootSource& root, const fs::path& ca_dir,
+                         const std::string& cluster) {
   check_cluster_name(cluster);
   const fs::path dir = ca_dir / cluster;
   static constexpr const char* k_files[] = {"ca-cert.pem", "ca-key.pem", "root-cert.pem", "cert-chain.pem"};
@@ -259,12 +282,12 @@ void ensure_intermediate(const lab::Ca& ca, const Root& root, const fs::path& ca
   for (const char* name : k_files) checked.push_back(dir / name);
   const fs::path record = ca_dir / k_records / cluster;
   if (present.empty()) {
-    const CertPtr cert = issue_intermediate(ca, root, cluster, dir);
+    const CertPtr cert = issue_intermediate(ca, root(), cluster, dir);
     write_record(record, fingerprint(checked), cert.get());
   } else if (missing.empty()) {
     const std::string current = fingerprint(checked);
     if (is_recorded(record, current)) return;
-    const CertPtr cert = check_intermediate(root, ca_dir / "root-cert.pem", cluster, dir);
+    const CertPtr cert = check_intermediate(root(), ca_dir / "root-cert.pem", cluster, dir);
     write_record(record, current, cert.get());
   } else {
     // istiod refuses such a bundle too ("incomplete signing CA bundle detected").
@@ -279,13 +302,21 @@ void ensure_intermediate(const lab::Ca& ca, const Root& root, const fs::path& ca
 std::vector<CaFile> ensure_ca(const lab::Ca& ca, const std::vector<std::string>& clusters, const fs::path& out_dir,
                               const fs::path& lab_dir) {
   const fs::path ca_dir = out_dir / "ca";
-  const Root root = ensure_root(ca, ca_dir, lab_dir);
+  // Parsing the root (OpenSSL 3.0's decoders take about 1.5 ms for its key) is only
+  // needed to check it, unless ca/.verified vouches for it, or to issue or check an
+  // intermediate, which a re-render of an unchanged tree does not.
+  std::optional<Root> root;
+  if (!root_recorded(ca, ca_dir)) root = ensure_root(ca, ca_dir, lab_dir);
+  const RootSource parsed_root = [&]() -> const Root& {
+    if (!root) root = ensure_root(ca, ca_dir, lab_dir);
+    return *root;
+  };
   std::vector<CaFile> files{
       {"ca/root-cert.pem", "", "root certificate (the trust anchor every cluster shares)"},
       {"ca/root-key.pem", "", "root private key (signs the per-cluster intermediates)"},
   };
   for (const auto& cluster : clusters) {
-    ensure_intermediate(ca, root, ca_dir, cluster);
+    ensure_intermediate(ca, parsed_root, ca_dir, cluster);
     const std::string dir = "ca/" + cluster + "/";
     files.push_back(
         {dir + "ca-cert.pem", cluster, "intermediate certificate (istiod signs workload certificates with it)"});

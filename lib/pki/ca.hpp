@@ -27,7 +27,8 @@ struct CaFile {
 // user's: checked, then copied in (first certificate, key re-encoded as PKCS#8), and never
 // swapped for another root already in ca/. Keys are PKCS#8 PEM written 0600, certificates
 // 0644; a new root or intermediate appears whole (built aside, renamed into place).
-// ca/.verified/<cluster> records what was checked, so unchanged clusters are not re-parsed.
+// ca/.verified/<cluster> (and .root for the lab's own root) records what was checked, so an
+// unchanged tree is not re-parsed.
 // Returns every file of the tree (written or reused; not the records), root first, then
 // clusters in order. Throws meshlab::Error, naming the file and the fix, when a key does not
 // match its certificate, an intermediate is not issued by the root, a cluster directory is

@@ -6,6 +6,7 @@
 #include "util/error.hpp"
 
 #include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
 
 namespace meshlab::render::mesh {
 
@@ -31,59 +32,80 @@ std::string substitute(std::string_view text, const std::map<std::string, std::s
 
 namespace {
 
-using Vars = std::map<std::string, std::string>;
+using Piece = AppValues::Piece;
 
-// A plain (unquoted, untagged) scalar reads back the same when written plain again in
-// block context; anything else, or anything a variable changed, is quoted.
-std::string scalar(const YAML::Node& node, const Vars* vars) {
-  if (node.IsNull()) return "null";
-  const auto& value = node.Scalar();
-  const std::string replaced = vars ? substitute(value, *vars) : value;
-  if (node.Tag() == "?" && replaced == value && !value.empty()) return value;
-  return yaml_quote(replaced);
-}
+// Writes the values once, as every cluster gets them, into pieces cut before each
+// scalar a variable may change.
+class Writer {
+public:
+  std::vector<Piece> finish() {
+    m_pieces.push_back({std::move(m_text), "", false, true});
+    return std::move(m_pieces);
+  }
 
-void emit(const YAML::Node& node, int indent, bool inline_first, const Vars& vars, std::string& out);
+  void text(std::string_view text) { m_text += text; }
+
+  // A plain (unquoted, untagged) scalar reads back the same when written plain again in
+  // block context; anything else, or anything a variable changed (see AppValues::render),
+  // is quoted. Keys are written as they are: variables only apply to values.
+  void scalar(const YAML::Node& node, bool key) {
+    if (node.IsNull()) return text("null");
+    const auto& value = node.Scalar();
+    const bool plain = node.Tag() == "?" && !value.empty();
+    if (key || value.find("${") == std::string::npos) return text(plain ? value : yaml_quote(value));
+    m_pieces.push_back({std::move(m_text), value, plain, false});
+    m_text.clear();
+  }
+
+private:
+  std::vector<Piece> m_pieces;
+  std::string m_text;
+};
+
+void emit(const YAML::Node& node, int indent, bool inline_first, Writer& out);
 
 // Writes what follows "key:" or "-": a scalar or empty collection on the same line, a
 // nested collection on the next lines (a mapping inside a sequence item starts inline).
-void emit_value(const YAML::Node& value, int indent, bool in_sequence, const Vars& vars, std::string& out) {
+void emit_value(const YAML::Node& value, int indent, bool in_sequence, Writer& out) {
   if (value.IsMap() && value.size() > 0) {
     if (in_sequence) {
-      out += ' ';
-      emit(value, indent + 2, true, vars, out);
+      out.text(" ");
+      emit(value, indent + 2, true, out);
     } else {
-      out += '\n';
-      emit(value, indent + 2, false, vars, out);
+      out.text("\n");
+      emit(value, indent + 2, false, out);
     }
   } else if (value.IsSequence() && value.size() > 0) {
-    out += '\n';
-    emit(value, indent + 2, false, vars, out);
+    out.text("\n");
+    emit(value, indent + 2, false, out);
   } else if (value.IsMap()) {
-    out += " {}\n";
+    out.text(" {}\n");
   } else if (value.IsSequence()) {
-    out += " []\n";
+    out.text(" []\n");
   } else {
-    out += ' ' + scalar(value, &vars) + '\n';
+    out.text(" ");
+    out.scalar(value, false);
+    out.text("\n");
   }
 }
 
-void emit(const YAML::Node& node, int indent, bool inline_first, const Vars& vars, std::string& out) {
+void emit(const YAML::Node& node, int indent, bool inline_first, Writer& out) {
   const std::string pad(static_cast<std::size_t>(indent), ' ');
   bool first = true;
   if (node.IsMap()) {
     for (const auto& entry : node) {
       if (!entry.first.IsScalar()) throw Error("Helm values: mapping keys must be scalars");
-      out += (first && inline_first) ? "" : pad;
-      out += scalar(entry.first, nullptr) + ':';
-      emit_value(entry.second, indent, false, vars, out);
+      if (!first || !inline_first) out.text(pad);
+      out.scalar(entry.first, true);
+      out.text(":");
+      emit_value(entry.second, indent, false, out);
       first = false;
     }
   } else {
     for (const auto& item : node) {
-      out += (first && inline_first) ? "" : pad;
-      out += '-';
-      emit_value(item, indent, true, vars, out);
+      if (!first || !inline_first) out.text(pad);
+      out.text("-");
+      emit_value(item, indent, true, out);
       first = false;
     }
   }
@@ -92,27 +114,36 @@ void emit(const YAML::Node& node, int indent, bool inline_first, const Vars& var
 } // namespace
 
 AppValues::AppValues(const std::string& yaml, const std::string& what) {
+  YAML::Node root;
   try {
-    m_root = YAML::Load(yaml);
+    root = YAML::Load(yaml);
   } catch (const YAML::Exception& e) {
     throw Error(fmt::format("{}: not valid YAML: {}", what, e.msg));
   }
-  if (!m_root.IsNull() && !m_root.IsMap())
+  if (!root.IsNull() && !root.IsMap())
     throw Error(fmt::format("{}: Helm values must be a mapping of keys to values", what));
-  // Emit once now, so a problem (a complex key) surfaces with its name, not per cluster.
+  m_empty = root.IsNull() || root.size() == 0;
+  if (m_empty) return;
   try {
-    render({});
+    Writer writer;
+    emit(root, 0, false, writer);
+    m_pieces = writer.finish();
   } catch (const Error& e) {
     throw Error(fmt::format("{}: {}", what, e.what()));
   }
 }
 
-bool AppValues::empty() const { return m_root.IsNull() || m_root.size() == 0; }
+bool AppValues::empty() const { return m_empty; }
 
 std::string AppValues::render(const std::map<std::string, std::string>& vars) const {
+  if (m_empty) return "{}\n";
   std::string out;
-  if (empty()) return "{}\n";
-  emit(m_root, 0, false, vars, out);
+  for (const auto& piece : m_pieces) {
+    out += piece.text;
+    if (piece.last) break;
+    const auto replaced = substitute(piece.scalar, vars);
+    out += piece.plain && replaced == piece.scalar ? piece.scalar : yaml_quote(replaced);
+  }
   return out;
 }
 

@@ -92,10 +92,21 @@ std::string render_template(const TemplateSource& source, std::string_view name,
 }
 
 std::string yaml_quote(std::string_view value) {
+  const auto plain = [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return c >= 0x20 && c != 0x7f && ch != '"' && ch != '\\';
+  };
   std::string out;
   out.reserve(value.size() + 2);
   out += '"';
-  for (const char ch : value) {
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    // Characters that need no escape, nearly all there are, go in runs.
+    std::size_t end = i;
+    while (end < value.size() && plain(value[end])) ++end;
+    out.append(value, i, end - i);
+    if (end == value.size()) break;
+    i = end;
+    const char ch = value[i];
     const auto c = static_cast<unsigned char>(ch);
     switch (ch) {
     case '"': out += "\\\""; break;
@@ -103,9 +114,7 @@ std::string yaml_quote(std::string_view value) {
     case '\n': out += "\\n"; break;
     case '\t': out += "\\t"; break;
     case '\r': out += "\\r"; break;
-    default:
-      if (c < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", c);
-      else out += ch;
+    default: out += fmt::format("\\x{:02x}", c); // the other control characters
     }
   }
   out += '"';

@@ -93,12 +93,6 @@ Data destination_rule_data(const lab::TrafficPolicy& policy) {
   return data;
 }
 
-bool targets(const lab::Lab& lab, const lab::TrafficPolicy& policy, const lab::Cluster& cluster) {
-  for (const auto* target : lab.resolve(policy.targets))
-    if (target->name == cluster.name) return true;
-  return false;
-}
-
 } // namespace
 
 std::vector<Artifact> istio_resources(const lab::Lab& lab, const lab::Cluster& cluster,
@@ -128,7 +122,7 @@ std::vector<Artifact> istio_resources(const lab::Lab& lab, const lab::Cluster& c
                        fmt::format("istiod exposed through the east-west gateway of {} for VMs", cluster.name),
                        render(templates, "istio/expose-istiod.yaml.mustache", expose_istiod_data(lab, cluster))));
   for (const auto& policy : lab.traffic) {
-    if (!targets(lab, policy, cluster)) continue;
+    if (!lab::Lab::selects(policy.targets, cluster)) continue;
     const auto& file = path_component(policy.name, "traffic." + policy.name);
     out.push_back(
         istio_artifact(cluster, fmt::format("destination-rule-{}.yaml", file),

@@ -6,8 +6,6 @@
 #include "render/artifact.hpp"
 #include "render/engine.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <map>
 #include <optional>
 #include <string>
@@ -97,8 +95,18 @@ public:
   // Block-style YAML of the values, `${name}` replaced from `vars` (unknown names stay).
   std::string render(const std::map<std::string, std::string>& vars) const;
 
+  // The emitted values cut before each scalar that holds "${": an app is rendered for
+  // many clusters, and only those scalars differ between them.
+  struct Piece {
+    std::string text;          // written as is
+    std::string scalar;        // then this value, substituted, unless `last`
+    bool plain = false;        // `scalar` was a plain scalar, so unchanged it stays plain
+    bool last = false;         // the piece after the last such scalar
+  };
+
 private:
-  YAML::Node m_root;
+  bool m_empty = true;
+  std::vector<Piece> m_pieces;
 };
 
 // `text` with every `${name}` whose name is in `vars` replaced by its value.

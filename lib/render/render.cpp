@@ -13,7 +13,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <set>
+#include <iterator>
 #include <system_error>
 
 namespace meshlab::render {
@@ -26,29 +26,30 @@ namespace {
 // not inside the CA tree (which only pki writes).
 bool is_artifact_path(const std::string& path) {
   if (path.empty() || path.front() == '/' || path == k_index_file || path.rfind("ca/", 0) == 0) return false;
-  for (const auto& part : fs::path(path))
-    if (part.empty() || part == "." || part == "..") return false;
+  // Split by hand, as fs::path would (repeated slashes are one), but without its
+  // allocations: every rendered path is checked on every render.
+  for (std::size_t start = 0; start < path.size();) {
+    const auto end = std::min(path.find('/', start), path.size());
+    const std::string_view part(path.data() + start, end - start);
+    if (part == "." || part == "..") return false;
+    start = end + 1;
+  }
   return path.back() != '/';
 }
 
 std::vector<Artifact> render_artifacts(const lab::Lab& lab, const NodeCa& ca, const TemplateSource& templates) {
   std::vector<Artifact> out = render_cloud_init(lab, ca, templates);
-  for (auto& artifact : render_kind(lab, templates)) out.push_back(std::move(artifact));
-  for (auto& artifact : render_mesh(lab, templates)) out.push_back(std::move(artifact));
+  auto kind = render_kind(lab, templates);
+  auto mesh = render_mesh(lab, templates);
+  out.reserve(out.size() + kind.size() + mesh.size());
+  std::move(kind.begin(), kind.end(), std::back_inserter(out));
+  std::move(mesh.begin(), mesh.end(), std::back_inserter(out));
   return out;
-}
-
-bool same_file(const fs::path& path, const std::string& content, fs::perms mode) {
-  std::error_code ec;
-  const auto status = fs::status(path, ec);
-  if (ec || !fs::is_regular_file(status) || (status.permissions() & fs::perms::all) != mode) return false;
-  if (fs::file_size(path, ec) != content.size() || ec) return false;
-  return util::read_file(path) == content;
 }
 
 // Writes `content` unless the file already holds exactly that; true when written.
 bool write_if_changed(const fs::path& path, const std::string& content, fs::perms mode) {
-  if (same_file(path, content, mode)) return false;
+  if (util::file_holds(path, content, mode)) return false;
   util::write_file_atomic(path, content, mode);
   return true;
 }
@@ -79,17 +80,31 @@ RenderSummary render_all(const lab::Lab& lab, const RenderOptions& options) {
   auto artifacts = render_artifacts(lab, ca, templates);
   std::sort(artifacts.begin(), artifacts.end(), [](const Artifact& a, const Artifact& b) { return a.path < b.path; });
 
-  RenderSummary summary;
-  std::set<std::string> produced;
-  for (const auto& artifact : artifacts) {
-    if (!is_artifact_path(artifact.path) || !produced.insert(artifact.path).second)
-      throw Error(fmt::format("internal error: artifact path \"{}\" is invalid or rendered twice", artifact.path));
+  for (std::size_t i = 0; i < artifacts.size(); ++i) {
+    const auto& path = artifacts[i].path;
+    if (!is_artifact_path(path) || (i > 0 && path == artifacts[i - 1].path)) // sorted: a twin is next to it
+      throw Error(fmt::format("internal error: artifact path \"{}\" is invalid or rendered twice", path));
   }
-  for (const auto& file : ca_files) summary.files.push_back({file.path, "ca", file.cluster, file.purpose});
+  const auto produced = [&artifacts](const std::string& path) {
+    const auto it = std::lower_bound(artifacts.begin(), artifacts.end(), path,
+                                     [](const Artifact& a, const std::string& p) { return a.path < p; });
+    return it != artifacts.end() && it->path == path;
+  };
+
+  // The artifacts are sorted already; the CA files are sorted on their own and merged in.
+  const auto by_path = [](const IndexEntry& a, const IndexEntry& b) { return a.path < b.path; };
+  std::vector<IndexEntry> ca_entries;
+  for (const auto& file : ca_files) ca_entries.push_back({file.path, "ca", file.cluster, file.purpose});
+  std::sort(ca_entries.begin(), ca_entries.end(), by_path);
+  std::vector<IndexEntry> artifact_entries;
+  artifact_entries.reserve(artifacts.size());
   for (const auto& artifact : artifacts)
-    summary.files.push_back({artifact.path, artifact.kind, artifact.cluster, artifact.purpose});
-  std::sort(summary.files.begin(), summary.files.end(),
-            [](const IndexEntry& a, const IndexEntry& b) { return a.path < b.path; });
+    artifact_entries.push_back({artifact.path, artifact.kind, artifact.cluster, artifact.purpose});
+  RenderSummary summary;
+  summary.files.reserve(ca_entries.size() + artifact_entries.size());
+  std::merge(std::make_move_iterator(ca_entries.begin()), std::make_move_iterator(ca_entries.end()),
+             std::make_move_iterator(artifact_entries.begin()), std::make_move_iterator(artifact_entries.end()),
+             std::back_inserter(summary.files), by_path);
   const auto index = index_json(lab.name, summary.files);
 
   // An earlier index identical to this one lists exactly the files rendered now, so
@@ -101,7 +116,7 @@ RenderSummary render_all(const lab::Lab& lab, const RenderOptions& options) {
     const auto previous = util::read_file(index_path);
     if (previous != index) {
       for (const auto& path : listed_paths(previous))
-        if (produced.count(path) == 0 && is_artifact_path(path)) summary.removed += remove_stale(out_dir, path) ? 1 : 0;
+        if (!produced(path) && is_artifact_path(path)) summary.removed += remove_stale(out_dir, path) ? 1 : 0;
     }
   }
   for (const auto& artifact : artifacts)

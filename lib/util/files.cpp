@@ -41,6 +41,29 @@ std::string read_file(const fs::path& path) {
   return content;
 }
 
+bool file_holds(const fs::path& path, std::string_view content, fs::perms mode) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 0777) != static_cast<mode_t>(mode) ||
+      static_cast<std::size_t>(st.st_size) != content.size())
+    return false;
+  // One byte more than expected, to see a file that grew since the fstat.
+  std::string held(content.size() + 1, '\0');
+  std::size_t used = 0;
+  while (used < held.size()) {
+    const ssize_t n = ::read(fd, held.data() + used, held.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    used += static_cast<std::size_t>(n);
+  }
+  return used == content.size() && std::string_view(held.data(), used) == content;
+}
+
 namespace {
 
 // Closes the descriptor and removes the temporary file unless released.
