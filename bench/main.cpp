@@ -76,7 +76,7 @@ Row row(std::string name, const std::vector<Run>& runs, double Run::*field, std:
 }
 
 void print_table(const std::vector<Row>& rows) {
-  fmt::print("{:<22} {:>5} {:>11} {:>11} {:>11} {:>10}  {}\n", "benchmark", "runs", "median", "min", "max",
+  fmt::print("{:<24} {:>5} {:>11} {:>11} {:>11} {:>10}  {}\n", "benchmark", "runs", "median", "min", "max",
              "target", "result");
   int over = 0;
   for (const auto& r : rows) {
@@ -84,7 +84,7 @@ void print_table(const std::vector<Row>& rows) {
     const bool ok = judged < r.target;
     over += ok ? 0 : 1;
     const auto cell = [&](double v) { return fmt::format("{:.2f} {}", v, r.unit); };
-    fmt::print("{:<22} {:>5} {:>11} {:>11} {:>11} {:>10}  {} ({})\n", r.name, r.runs, cell(r.figures.median),
+    fmt::print("{:<24} {:>5} {:>11} {:>11} {:>11} {:>10}  {} ({})\n", r.name, r.runs, cell(r.figures.median),
                cell(r.figures.min), cell(r.figures.max), fmt::format("< {:g} {}", r.target, r.unit),
                ok ? "ok" : "OVER", r.judged_by == JudgedBy::median ? "median" : "max");
   }
@@ -131,6 +131,7 @@ int benchmark(const Options& options) {
   int status = 0;
   const auto versions = repeat({meshlab, "--version"}, 3, options.version_runs);
   rows.push_back(row("meshlab --version", versions, &Run::wall_ms, "ms", 5, JudgedBy::median));
+  rows.push_back(row("meshlab --version (cpu)", versions, &Run::cpu_ms, "ms", 5, JudgedBy::median));
 
   std::optional<std::string> render_note;
   if (!has_command(meshlab, "render")) {
@@ -147,6 +148,7 @@ int benchmark(const Options& options) {
                                   out);
       const auto renders = repeat(render, 1, options.runs);
       rows.push_back(row("render (wall time)", renders, &Run::wall_ms, "ms", 100, JudgedBy::median));
+      rows.push_back(row("render (cpu time)", renders, &Run::cpu_ms, "ms", 100, JudgedBy::median));
       rows.push_back(row("render (peak RSS)", renders, &Run::peak_rss_mb, "MB", 50, JudgedBy::max));
     } catch (const std::exception& e) {
       render_note = fmt::format("render: FAILED: {}", e.what());

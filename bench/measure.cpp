@@ -79,6 +79,8 @@ Run run_once(const std::vector<std::string>& argv) {
 
   Run run;
   run.wall_ms = std::chrono::duration<double, std::milli>(end - start).count();
+  const auto ms = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_usec) / 1e3; };
+  run.cpu_ms = ms(usage.ru_utime) + ms(usage.ru_stime);
   run.peak_rss_mb = static_cast<double>(usage.ru_maxrss) * 1024.0 / 1e6; // Linux reports KiB
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   run.out = out.read_back();

@@ -9,6 +9,9 @@ namespace meshlab::bench {
 
 struct Run {
   double wall_ms = 0;
+  // user + system CPU time of the child from wait4: on a busy machine the wall time grows
+  // with the wait for a core, the CPU time much less, so both are reported.
+  double cpu_ms = 0;
   double peak_rss_mb = 0; // ru_maxrss of the child, in MB (10^6 bytes)
   int exit_code = -1;     // -1 when killed by a signal
   std::string out;        // first 64 KiB of stdout

@@ -210,8 +210,14 @@ std::vector<Artifact> argocd_manifests(const lab::Lab& lab, const std::vector<Cl
                                 app_destinations, namespaces));
   }
 
+  std::vector<const Data*> data;
+  data.reserve(applications.size());
+  for (const auto& application : applications) data.push_back(&application.data);
+  auto contents = templates.render_many("argocd/application.yaml.mustache", data, BlankLines::drop);
+
   std::map<std::string, const Application*> by_name;
-  for (const auto& application : applications) {
+  for (std::size_t i = 0; i < applications.size(); ++i) {
+    const auto& application = applications[i];
     const auto [it, fresh] = by_name.emplace(application.name, &application);
     if (!fresh)
       throw Error(fmt::format("two Argo CD Applications would be named {} (one for cluster {}, one for cluster {}); "
@@ -223,7 +229,7 @@ std::vector<Artifact> argocd_manifests(const lab::Lab& lab, const std::vector<Cl
         .kind = "argocd",
         .cluster = application.cluster,
         .purpose = fmt::format("Argo CD Application {} (applied to the management cluster {})", application.name, host),
-        .content = render(templates, "argocd/application.yaml.mustache", application.data)});
+        .content = std::move(contents[i])});
   }
   return out;
 }

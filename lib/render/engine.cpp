@@ -1,6 +1,7 @@
 #include "render/engine.hpp"
 
 #include "render/embedded_templates.hpp"
+#include "util/parallel.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
 
@@ -79,7 +80,25 @@ kainjow::mustache::mustache& TemplateSource::parsed(std::string_view name) const
 }
 
 std::string TemplateSource::render(std::string_view name, const Data& data, BlankLines blank_lines) const {
-  auto& tmpl = parsed(name);
+  return render_with(parsed(name), name, data, blank_lines);
+}
+
+std::vector<std::string> TemplateSource::render_many(std::string_view name, const std::vector<const Data*>& data,
+                                                     BlankLines blank_lines) const {
+  // Below a few hundred files a thread costs more than it saves.
+  constexpr std::size_t k_min_per_thread = 256;
+  auto& shared = parsed(name);
+  // kainjow's render is not const: each extra thread gets a copy of the parsed template.
+  std::vector<kainjow::mustache::mustache> copies(util::parallel_workers(data.size(), k_min_per_thread) - 1, shared);
+  std::vector<std::string> out(data.size());
+  util::parallel_for(data.size(), k_min_per_thread, [&](std::size_t i, std::size_t worker) {
+    out[i] = render_with(worker == 0 ? shared : copies[worker - 1], name, *data[i], blank_lines);
+  });
+  return out;
+}
+
+std::string TemplateSource::render_with(kainjow::mustache::mustache& tmpl, std::string_view name, const Data& data,
+                                        BlankLines blank_lines) {
   // Straight into a string: render(data) would go through an ostringstream.
   std::string out;
   tmpl.render(data, [&out](const std::string& text) { out += text; });

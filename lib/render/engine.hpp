@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 namespace meshlab::render {
@@ -25,7 +26,8 @@ enum class BlankLines {
 // like templates/ in the source tree. Each template is read and parsed on its first use
 // and kept, because a big lab renders thousands of files from a dozen templates and
 // parsing dominated the render time. So one source serves one render run: a template
-// changed on disk after its first use is not read again. Not for concurrent use.
+// changed on disk after its first use is not read again. Not for concurrent use (render_many
+// runs threads of its own).
 class TemplateSource {
 public:
   explicit TemplateSource(std::optional<std::filesystem::path> dir = std::nullopt);
@@ -35,9 +37,16 @@ public:
   // Throws meshlab::Error naming the template when it is missing, does not parse or
   // fails to render.
   std::string render(std::string_view name, const Data& data, BlankLines blank_lines = BlankLines::keep) const;
+  // render(name, *data[i]) for every i, on the machine's cores (each thread renders with
+  // its own copy of the parsed template): a big lab renders thousands of Argo CD
+  // Applications from one template.
+  std::vector<std::string> render_many(std::string_view name, const std::vector<const Data*>& data,
+                                       BlankLines blank_lines = BlankLines::keep) const;
 
 private:
   kainjow::mustache::mustache& parsed(std::string_view name) const;
+  static std::string render_with(kainjow::mustache::mustache& tmpl, std::string_view name, const Data& data,
+                                 BlankLines blank_lines);
 
   std::optional<std::filesystem::path> m_dir;
   // The cache behind a const interface: rendering does not change what a source yields.
