@@ -1,5 +1,6 @@
 #include "render/cloud_init.hpp"
 
+#include "util/base64.hpp"
 #include "util/error.hpp"
 
 #include <fmt/format.h>
@@ -37,29 +38,6 @@ Data scalar_list(const std::vector<std::string>& values) {
   Data list{Data::type::list};
   for (const auto& value : values) list.push_back(scalar(value));
   return list;
-}
-
-std::string base64(std::string_view bytes) {
-  static constexpr std::string_view k_alphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    const auto n = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16 |
-                   static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8 |
-                   static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 2]));
-    for (int shift = 18; shift >= 0; shift -= 6) out += k_alphabet[(n >> shift) & 63];
-  }
-  if (const auto rest = bytes.size() - i; rest > 0) {
-    auto n = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
-    if (rest == 2) n |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
-    out += k_alphabet[(n >> 18) & 63];
-    out += k_alphabet[(n >> 12) & 63];
-    out += rest == 2 ? k_alphabet[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
 }
 
 // Locality as the node labels Istio reads; empty parts are left out.
@@ -156,7 +134,7 @@ Artifact render_k3s_node(const lab::Lab& lab, const lab::Cluster& cluster, const
   view.set("host_gateway_placeholder", scalar(k_host_gateway_placeholder));
 
   view.set("root_cert_path", scalar(k_node_root_cert_path));
-  view.set("root_cert_b64", scalar(base64(ca.root_cert_pem)));
+  view.set("root_cert_b64", scalar(util::base64_encode(ca.root_cert_pem)));
   view.set("k3s_version", scalar(cluster.k3s_version));
   view.set("kubeconfig_name", scalar(instance));
   view.set("kubeconfig_path", scalar(k_node_kubeconfig_path));
