@@ -27,9 +27,9 @@ TEST_CASE("lab::Lab::registry_container") {
   CHECK(lab.registry_container("ghcr.io") == "registry-ghcr-io");
 }
 
-TEST_CASE("render::toml_quote") {
-  CHECK(toml_quote("https://registry-1.docker.io") == "\"https://registry-1.docker.io\"");
-  CHECK(toml_quote("a\"b\\c\nd\x01") == "\"a\\\"b\\\\c\\nd\\u0001\"");
+TEST_CASE("render::yaml_quote as a TOML basic string") {
+  CHECK(yaml_quote("https://registry-1.docker.io") == "\"https://registry-1.docker.io\"");
+  CHECK(yaml_quote("a\"b\\c\nd\x01") == "\"a\\\"b\\\\c\\nd\\u0001\"");
 }
 
 TEST_CASE("render::render_kind_config") {

@@ -133,7 +133,9 @@ std::string yaml_quote(std::string_view value) {
     case '\n': out += "\\n"; break;
     case '\t': out += "\\t"; break;
     case '\r': out += "\\r"; break;
-    default: out += fmt::format("\\x{:02x}", c); // the other control characters
+    // The other control characters. \u, not YAML's shorter \x: a TOML basic string has the
+    // same escapes as this otherwise, so the containerd hosts.toml files use yaml_quote too.
+    default: out += fmt::format("\\u{:04X}", c);
     }
   }
   out += '"';

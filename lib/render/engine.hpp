@@ -57,7 +57,8 @@ private:
 std::string render_template(const TemplateSource& source, std::string_view name, const Data& data);
 
 // A YAML double-quoted scalar that reads back as exactly `value`, whatever it holds
-// (quotes, backslashes, newlines, control characters, '#', ': ', leading '-', ...).
+// (quotes, backslashes, newlines, control characters, '#', ': ', leading '-', ...). Also a
+// TOML basic string with the same meaning: only escapes the two languages share are used.
 std::string yaml_quote(std::string_view value);
 
 // `text` with every non-empty line indented by `spaces`; for embedding a rendered

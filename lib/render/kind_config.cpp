@@ -38,25 +38,6 @@ Data node_view(const lab::Cluster& cluster, const lab::KindNode& node) {
 
 } // namespace
 
-std::string toml_quote(std::string_view value) {
-  std::string out = "\"";
-  for (const char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-    case '"': out += "\\\""; break;
-    case '\\': out += "\\\\"; break;
-    case '\n': out += "\\n"; break;
-    case '\t': out += "\\t"; break;
-    case '\r': out += "\\r"; break;
-    default:
-      if (c < 0x20 || c == 0x7f) out += fmt::format("\\u{:04X}", c);
-      else out += ch;
-    }
-  }
-  out += '"';
-  return out;
-}
-
 Artifact render_kind_config(const lab::Lab& lab, const lab::Cluster& cluster, const TemplateSource& templates) {
   Data nodes{Data::type::list};
   if (cluster.nodes.empty()) {
@@ -88,8 +69,8 @@ std::vector<Artifact> render_containerd_hosts(const lab::Lab& lab, const lab::Cl
   const auto instance = lab.instance_name(cluster.name);
   for (const auto& registry : lab.registries) {
     Data view;
-    view.set("server", toml_quote(registry.upstream));
-    view.set("mirror", toml_quote(fmt::format("http://{}:{}", lab.registry_container(registry.name),
+    view.set("server", yaml_quote(registry.upstream));
+    view.set("mirror", yaml_quote(fmt::format("http://{}:{}", lab.registry_container(registry.name),
                                               k_registry_container_port)));
     out.push_back(Artifact{
         .path = fmt::format("clusters/{}/containerd/certs.d/{}/hosts.toml", cluster.name, registry.name),

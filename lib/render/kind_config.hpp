@@ -18,8 +18,6 @@ namespace meshlab::render {
 // <k_containerd_certs_dir>/<upstream>/hosts.toml on every node of the cluster.
 inline constexpr std::string_view k_containerd_certs_dir = "/etc/containerd/certs.d";
 
-// A TOML basic string that reads back as exactly `value`.
-std::string toml_quote(std::string_view value);
 
 // The kind config of kind cluster `cluster`: clusters/<cluster>/kind-config.yaml, named
 // lab.instance_name(cluster) (kind's contexts become kind-<instance>).
