@@ -163,6 +163,28 @@ TEST_CASE("actions::vm_join") {
     }
   }
 
+  SUBCASE("a dry run shows every command with placeholders and downloads nothing") {
+    auto ctx = lab.ctx();
+    ctx.dry_run = true;
+    plan::PlanBuilder builder;
+    builder.add(plan::Step{.id = actions::ids::apps_sync(), .title = "apps", .run = [](plan::StepContext&) {}});
+    builder.add(plan::Step{.id = actions::ids::vm("virt-01"), .title = "vm", .run = [](plan::StepContext&) {}});
+    actions::add_vm_join_steps(builder, ctx);
+    const auto dry = builder.build();
+    test::RecordingRunner silent; // DryRunRunner's answer to everything: success, nothing printed
+    test::run_step(dry, "vm/virt-01/join", silent, earlier);
+    CHECK(server.seen().empty());
+    const auto deb = lab.state() / "cache" / "istio-sidecar-1.30.3-amd64.deb";
+    CHECK_FALSE(std::filesystem::exists(deb));
+    CHECK(silent.count(vm_exec(instance, {"sudo", "dpkg", "-i", "/tmp/meshlab-istio/istio-sidecar-1.30.3-amd64.deb"})) ==
+          1);
+    bool hosts_shown = false;
+    for (const auto& call : silent.calls())
+      if (call.argv == Argv{"multipass", "transfer", "-", instance + ":/tmp/meshlab-istio/hosts"})
+        hosts_shown = *call.input == "<east-west gateway address> istiod-1-30-3.istio-system.svc\n";
+    CHECK(hosts_shown);
+  }
+
   SUBCASE("a VM that has the package gets the files and a restart, but no download and no dpkg -i") {
     runner.on(vm_exec(instance, {"dpkg-query", "-W", "istio-sidecar"}), exec::Completed{.out = "istio-sidecar\t1.30.3\n"});
     script();
