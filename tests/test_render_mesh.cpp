@@ -61,6 +61,7 @@ TEST_CASE("render::render_mesh") {
         "clusters/kube-02/istio/cross-network-gateway.yaml",
         "vms/virt-01/workload-group.yaml",
         "vms/virt-01/identity.yaml",
+        "vms/virt-01/service.yaml",
         "argocd/projects/istio.yaml",
         "argocd/projects/apps.yaml",
         "argocd/applications/kube-01-base.yaml",

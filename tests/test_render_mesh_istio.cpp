@@ -165,6 +165,33 @@ TEST_CASE("render::workload_group") {
     CHECK(docs[1]["metadata"]["namespace"].as<std::string>() == "httpbin");
   }
 
+  SUBCASE("a Service <vm>-<service> per VM service selecting exactly the group's labels") {
+    auto lab = multi_primary_lab();
+    lab.vms[0].services.push_back({"echo", 9000});
+    const auto artifacts = render_mesh_of(lab);
+    const auto wg = load_artifact(artifacts, "vms/virt-01/workload-group.yaml");
+    CHECK(wg["spec"]["metadata"]["labels"]["meshlab.dev/vm"].as<std::string>() == "virt-01");
+    std::vector<YAML::Node> services;
+    for (const auto& doc : load_all(artifacts, "vms/virt-01/service.yaml"))
+      if (doc.IsMap()) services.push_back(doc);
+    REQUIRE(services.size() == 2);
+    for (const auto& [index, name, port] : {std::tuple{0, "httpbin", 8080}, std::tuple{1, "echo", 9000}}) {
+      CAPTURE(name);
+      const auto& svc = services[static_cast<std::size_t>(index)];
+      CHECK(svc["kind"].as<std::string>() == "Service");
+      CHECK(svc["metadata"]["name"].as<std::string>() == std::string("virt-01-") + name);
+      CHECK(svc["metadata"]["namespace"].as<std::string>() == "httpbin");
+      CHECK(svc["spec"]["selector"].size() == wg["spec"]["metadata"]["labels"].size());
+      for (const auto& label : wg["spec"]["metadata"]["labels"])
+        CHECK(svc["spec"]["selector"][label.first.as<std::string>()].as<std::string>() ==
+              label.second.as<std::string>());
+      // The port name is the WorkloadGroup's port name: the WorkloadEntry maps it.
+      CHECK(svc["spec"]["ports"][0]["name"].as<std::string>() == name);
+      CHECK(svc["spec"]["ports"][0]["port"].as<int>() == port);
+      CHECK(wg["spec"]["template"]["ports"][name].as<int>() == port);
+    }
+  }
+
   SUBCASE("a VM without services or locality gets neither ports, probe nor locality") {
     auto lab = stamps_lab();
     lab.vms[0].services.clear();
@@ -174,6 +201,7 @@ TEST_CASE("render::workload_group") {
     CHECK(!wg["spec"]["template"]["ports"]);
     CHECK(!wg["spec"]["template"]["locality"]);
     CHECK(!wg["spec"]["probe"]);
+    CHECK(find_artifact(render_mesh_of(lab), "vms/virt-01/service.yaml") == nullptr);
   }
 }
 

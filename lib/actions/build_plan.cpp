@@ -6,6 +6,7 @@
 #include "actions/kubeconfig.hpp"
 #include "actions/machines.hpp"
 #include "actions/remote_secrets.hpp"
+#include "actions/vm_join.hpp"
 
 namespace meshlab::actions {
 
@@ -19,6 +20,7 @@ plan::Plan build_plan(const LaunchContext& ctx) {
   add_argocd_steps(builder, ctx);
   add_remote_secrets_steps(builder, ctx);
   add_apps_steps(builder, ctx);
+  add_vm_join_steps(builder, ctx);
   return builder.build();
 }
 

@@ -10,6 +10,8 @@ inline std::string registry(const std::string& host) { return "registry/" + host
 // The cache container joined to the `kind` docker network (needs the lab's first kind cluster).
 inline std::string registry_kind_network(const std::string& host) { return "registry/" + host + "/kind-network"; }
 inline std::string vm(const std::string& vm) { return "vm/" + vm + "/create"; }              // VM up, cloud-init done
+inline std::string vm_mesh(const std::string& vm) { return "vm/" + vm + "/mesh"; }  // WorkloadGroup, Services applied
+inline std::string vm_join(const std::string& vm) { return "vm/" + vm + "/join"; }  // sidecar running, WorkloadEntry there
 inline std::string cluster_create(const std::string& c) { return "cluster/" + c + "/create"; }
 inline std::string cluster_kubeconfig(const std::string& c) { return "cluster/" + c + "/kubeconfig"; }
 // The gate later steps need: API up, every node Ready with its locality labels, and on kind

@@ -7,6 +7,7 @@
 #include "render/index.hpp"
 #include "render/kind_config.hpp"
 #include "render/mesh.hpp"
+#include "render/vm_bootstrap.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/parallel.hpp"
@@ -43,9 +44,11 @@ std::vector<Artifact> render_artifacts(const lab::Lab& lab, const NodeCa& ca, co
   std::vector<Artifact> out = render_cloud_init(lab, ca, templates);
   auto kind = render_kind(lab, templates);
   auto mesh = render_mesh(lab, templates);
-  out.reserve(out.size() + kind.size() + mesh.size());
+  auto bootstrap = render_vm_bootstrap(lab, ca.root_cert_pem);
+  out.reserve(out.size() + kind.size() + mesh.size() + bootstrap.size());
   std::move(kind.begin(), kind.end(), std::back_inserter(out));
   std::move(mesh.begin(), mesh.end(), std::back_inserter(out));
+  std::move(bootstrap.begin(), bootstrap.end(), std::back_inserter(out));
   return out;
 }
 

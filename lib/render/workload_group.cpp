@@ -2,6 +2,7 @@
 // auto-registers it from (istio/api networking/v1alpha3/workload_group.proto), and the
 // Namespace and ServiceAccount whose token the VM's sidecar presents.
 #include "render/mesh_detail.hpp"
+#include "render/vm_bootstrap.hpp"
 #include "util/error.hpp"
 
 #include <fmt/format.h>
@@ -14,9 +15,15 @@ Data workload_group_data(const lab::Vm& vm) {
   Data data;
   data.set("name", yaml_quote(vm.name));
   data.set("namespace", yaml_quote(vm.namespace_));
-  // The app label selects the VM into its Service (and names it in telemetry): the
-  // first service it runs, else the VM itself.
-  data.set("app", yaml_quote(vm.services.empty() ? vm.name : vm.services.front().name));
+  // istiod copies these onto the WorkloadEntry; the VM's Services select them.
+  Data labels{Data::type::list};
+  for (const auto& [key, value] : vm_workload_labels(vm)) {
+    Data label;
+    label.set("key", yaml_quote(key));
+    label.set("value", yaml_quote(value));
+    labels.push_back(label);
+  }
+  data.set("labels", labels);
   data.set("service_account", yaml_quote(vm.service_account));
   data.set("network", yaml_quote(vm.network));
   data.set("has_locality", !vm.locality.empty());
@@ -42,6 +49,33 @@ Data workload_group_data(const lab::Vm& vm) {
   } else {
     data.set("probe", false);
   }
+  return data;
+}
+
+// One Service per VM service, named <vm>-<service>: what the mesh (and meshlab verify)
+// calls to reach the workload on the VM. Its port is named like the WorkloadGroup's port, so
+// the WorkloadEntry's port map sends it to the service's port on the VM.
+Data service_data(const lab::Vm& vm) {
+  Data selector{Data::type::list};
+  for (const auto& [key, value] : vm_workload_labels(vm)) {
+    Data label;
+    label.set("key", yaml_quote(key));
+    label.set("value", yaml_quote(value));
+    selector.push_back(label);
+  }
+  Data services{Data::type::list};
+  for (const auto& service : vm.services) {
+    Data item;
+    item.set("name", yaml_quote(fmt::format("{}-{}", vm.name, service.name)));
+    item.set("namespace", yaml_quote(vm.namespace_));
+    item.set("vm", yaml_quote(vm.name));
+    item.set("port_name", yaml_quote(service.name));
+    item.set("port", std::to_string(service.port));
+    item.set("selector", selector);
+    services.push_back(item);
+  }
+  Data data;
+  data.set("services", services);
   return data;
 }
 
@@ -73,6 +107,14 @@ std::vector<Artifact> vm_resources(const lab::Lab& lab, const lab::Vm& vm, const
       .cluster = vm.name,
       .purpose = fmt::format("Namespace and ServiceAccount of VM {}, applied to cluster {}", vm.name, cluster->name),
       .content = render(templates, "istio/vm-identity.yaml.mustache", identity)});
+  if (!vm.services.empty())
+    out.push_back(Artifact{
+        .path = fmt::format("vms/{}/service.yaml", dir),
+        .kind = "istio",
+        .cluster = vm.name,
+        .purpose = fmt::format("Services reaching the workloads of VM {} (<vm>-<service>), applied to cluster {}",
+                               vm.name, cluster->name),
+        .content = render(templates, "istio/vm-service.yaml.mustache", service_data(vm))});
   return out;
 }
 

@@ -10,6 +10,7 @@ import hashlib
 import http.server
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -53,7 +54,8 @@ PROVISIONING = {
     "helm": {"install", "upgrade", "uninstall", "rollback", "repo"},
 }
 # Commands run inside a machine (docker/multipass/kubectl exec) that only read.
-READ_ONLY_INNER = {"cat", "ls", "test", "stat", "head", "tail", "grep", "cloud-init", "true"}
+READ_ONLY_INNER = {"cat", "ls", "test", "stat", "head", "tail", "grep", "cloud-init", "true", "dpkg-query"}
+READ_ONLY_SYSTEMCTL = {"is-active", "is-enabled", "is-failed", "status", "show"}
 
 
 def lab_names():
@@ -96,6 +98,9 @@ def is_provisioning(call):
     tool, v = call["tool"], verb(call)
     if v == "exec":
         inner = inner_command(call["argv"])
+        if inner and os.path.basename(inner[0]) == "systemctl":
+            words = [w for w in inner[1:] if not w.startswith("-")]
+            return not (words and words[0] in READ_ONLY_SYSTEMCTL)
         return not inner or os.path.basename(inner[0]) not in READ_ONLY_INNER or "--wait" in inner
     if tool == "docker" and v == "network":
         return len(call["argv"]) > 1 and call["argv"][call["argv"].index("network") + 1] not in ("inspect", "ls")
@@ -104,11 +109,28 @@ def is_provisioning(call):
     return v in PROVISIONING.get(tool, set())
 
 
+# The istio-sidecar package a VM installs (MESHLAB_ISTIO_DEB_URL_BASE=<server>/istio): a text
+# the fake dpkg reads like a control file, for any version and either architecture.
+ISTIO_DEB = re.compile(r"^/istio/([^/]+)/deb/istio-sidecar(-arm64)?\.deb$")
+
+
+def istio_deb(path):
+    m = ISTIO_DEB.match(path)
+    if not m:
+        return None
+    arch = "arm64" if m.group(2) else "amd64"
+    return f"Package: istio-sidecar\nVersion: {m.group(1)}\nArchitecture: {arch}\n".encode()
+
+
 class _Files(http.server.BaseHTTPRequestHandler):
     files = {}
+    requests = []  # paths asked for, in order (each Loopback has its own list)
 
     def do_GET(self):  # noqa: N802 (http.server's name)
+        self.requests.append(self.path)
         body = self.files.get(self.path)
+        if body is None:
+            body = istio_deb(self.path)
         if body is None:
             self.send_error(404)
             return
@@ -125,7 +147,8 @@ class Loopback:
     """A threaded HTTP server on 127.0.0.1 serving fixed files."""
 
     def __init__(self, files):
-        handler = type("Files", (_Files,), {"files": files})
+        self.requests = []
+        handler = type("Files", (_Files,), {"files": files, "requests": self.requests})
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -165,6 +188,7 @@ class Sandbox:
             "XDG_STATE_HOME": os.path.join(self.tmp, "state"),
             "KUBECONFIG": self.kubeconfig,
             "MESHLAB_METALLB_MANIFEST_URL": self.http.url("/metallb-native.yaml"),
+            "MESHLAB_ISTIO_DEB_URL_BASE": self.http.url("/istio"),
         })
         if latency:
             env["MESHLAB_FAKE_LATENCY"] = "1"

@@ -6,6 +6,7 @@ Run: python3 tests/e2e/test_launch.py BUILD/cli/meshlab [-v] [TestClass[.test_na
 (ctest: e2e-<lab> and e2e-faults). Each test gets its own Sandbox (see harness.py).
 """
 
+import base64
 import hashlib
 import json
 import os
@@ -142,6 +143,7 @@ class LabLifecycle(E2ETestCase):
         self.check_machines(lab, calls)
         self.check_kubeconfig(lab)
         self.check_bringup(lab, calls)
+        self.check_vms(lab, calls)
         self.assertIn(f'lab "{lab.name}" is up', first.stderr)
         report = self.report(lab.name)
         self.assertTrue(report["ok"])
@@ -153,6 +155,8 @@ class LabLifecycle(E2ETestCase):
         self.assertEqual(changes, [], "a relaunch of an up lab changed the world")
         relaunch = self.report(lab.name)
         self.assertEqual(relaunch["totals"].get("skipped_done"), relaunch["totals"]["steps"], relaunch["totals"])
+        if lab.vms and lab.has_argocd():
+            self.assertEqual(self.package_downloads(), 1, "a relaunch downloads nothing")
         self.assertLess(second.elapsed, max(10.0, first.elapsed / 2), f"first {first.elapsed:.1f}s")
 
         self.meshlab("delete", "-f", lab_file(lab.name))
@@ -244,6 +248,53 @@ class LabLifecycle(E2ETestCase):
         for cluster in lab.workload():
             self.assertLessEqual(registered[cluster]["end"], first_app, f"apps before {cluster} was registered")
             self.assertLessEqual(cacerts[cluster]["end"], first_app, f"apps before {cluster} had its cacerts")
+
+
+    def package_downloads(self):
+        return len([p for p in self.sandbox.http.requests if "/deb/istio-sidecar" in p])
+
+    def check_vms(self, lab, calls):
+        """Each VM got the sidecar's files where the istio.io guide puts them, the package of the
+        lab's Istio version once (downloaded once), the service started, and istiod registered it."""
+        if not lab.vms or not lab.has_argocd():
+            return
+        version = (lab.spec.get("istio") or {}).get("version", "1.30.3")
+        instances = json.loads(self.sandbox.fakectl("state", "multipass"))["instances"]
+        self.assertEqual(self.package_downloads(), 1, "one download for every amd64 VM")
+        for vm, spec in lab.vms.items():
+            name = lab.instance(vm)
+            inst = instances[name]
+            files = inst["files"]
+            for path in ("/etc/certs/root-cert.pem", "/var/run/secrets/tokens/istio-token",
+                         "/var/lib/istio/envoy/cluster.env", "/etc/istio/config/mesh"):
+                self.assertIn(path, files, f"{path} in {name}")
+            rendered = os.path.join(self.sandbox.state_dir(lab.name), "vms", vm, "bootstrap", "cluster.env")
+            self.assertEqual(base64.b64decode(files["/var/lib/istio/envoy/cluster.env"]["b64"]), read(rendered, "rb"))
+            hosts = base64.b64decode(files["/etc/hosts"]["b64"]).decode()
+            self.assertEqual(len([line for line in hosts.splitlines() if "istiod" in line]), 1, hosts)
+            self.assertEqual(inst["services"].get("istio"), "active")
+            self.assertEqual(inst["package_versions"].get("istio-sidecar"), version)
+            installs = [c for c in calls if c["tool"] == "multipass" and verb(c) == "exec" and name in c["argv"]
+                        and "dpkg" in c["argv"] and "-i" in c["argv"]]
+            self.assertEqual(len(installs), 1, f"istio-sidecar installed once on {name}")
+            token = base64.b64decode(files["/var/run/secrets/tokens/istio-token"]["b64"]).decode().strip()
+            self.assertTrue(token)
+            self.assertFalse([c for c in calls if token in " ".join(c["argv"])], "the token is never in argv")
+            self.assertNotIn("/tmp/meshlab-istio/istio-token", files, "the staged token is removed")
+            agent = inst.get("istio_agent") or {}
+            self.assertIn("workload_entry", agent, agent)
+            entries = [json.loads(line) for line in
+                       self.sandbox.fakectl("objects", agent["connected"], "--kind", "WorkloadEntry", "--json").split("\n")
+                       if line.strip()]
+            mine = [e for e in entries if e["metadata"]["name"] == agent["workload_entry"]]
+            self.assertEqual(len(mine), 1, entries)
+            entry = mine[0]
+            self.assertEqual(entry["spec"]["address"], inst["ipv4"][0])
+            self.assertEqual(entry["spec"].get("locality"), spec.get("locality"))
+            self.assertEqual(entry["metadata"]["labels"].get("meshlab.dev/vm"), vm)
+            services = self.sandbox.fakectl("objects", agent["connected"], "--kind", "Service")
+            for service in spec.get("services") or []:
+                self.assertIn(f"/{spec.get('namespace', 'default')}/{vm}-{service['name']}", services)
 
 
 def lifecycle_class(lab):

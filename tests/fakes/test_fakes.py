@@ -340,6 +340,168 @@ class TestMultipass(FakeTestCase):
         self.assertEqual(self.state_of("clusters"), {})
 
 
+ISTIO_VM_OBJECTS = """
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: workloadgroups.networking.istio.io}
+spec:
+  group: networking.istio.io
+  scope: Namespaced
+  names: {kind: WorkloadGroup, plural: workloadgroups, singular: workloadgroup}
+  versions: [{name: v1, served: true, storage: true}]
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: workloadentries.networking.istio.io}
+spec:
+  group: networking.istio.io
+  scope: Namespaced
+  names: {kind: WorkloadEntry, plural: workloadentries, singular: workloadentry}
+  versions: [{name: v1, served: true, storage: true}]
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: istio-system}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: httpbin}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: httpbin, namespace: httpbin}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: istio-eastwestgateway, namespace: istio-system}
+spec:
+  type: LoadBalancer
+  ports: [{name: tls-istiod, port: 15012}]
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: cacerts, namespace: istio-system}
+stringData: {root-cert.pem: "LAB ROOT\\n"}
+"""
+
+ISTIO_VM_GROUP = """
+apiVersion: networking.istio.io/v1
+kind: WorkloadGroup
+metadata: {name: virt-01, namespace: httpbin}
+spec:
+  metadata:
+    labels: {app: httpbin, meshlab.dev/vm: virt-01}
+  template:
+    serviceAccount: httpbin
+    network: virt-01
+    locality: milky-way/solar-system/virt-01
+    ports: {httpbin: 8080}
+"""
+
+ISTIO_VM_CLUSTER_ENV = """CA_ADDR='istiod-1-30-3.istio-system.svc:15012'
+ISTIO_METAJSON_LABELS='{"app":"httpbin","meshlab.dev/vm":"virt-01"}'
+ISTIO_META_AUTO_REGISTER_GROUP='virt-01'
+ISTIO_META_NETWORK='virt-01'
+POD_NAMESPACE='httpbin'
+SERVICE_ACCOUNT='httpbin'
+"""
+
+
+class TestVmSidecar(FakeTestCase):
+    """A VM joined the way meshlab's vm/<vm>/join step does it: istiod auto-registers it."""
+
+    def setUp(self):
+        super().setUp()
+        self.kubeconfig, _ = self.k3s_vm("kube-01")
+        self.kubectl("apply", "-f", "-", input=ISTIO_VM_OBJECTS)
+        self.kubectl("apply", "-f", "-", input=ISTIO_VM_GROUP)
+        self.gateway = self.kubectl("get", "svc", "istio-eastwestgateway", "-n", "istio-system", "-o",
+                                    "jsonpath={.status.loadBalancer.ingress[0].ip}").stdout
+        self.ok("multipass", "launch", "--name", "virt-01")
+        self.vm_ip = json.loads(self.ok("multipass", "info", "virt-01", "--format", "json").stdout)["info"]["virt-01"]["ipv4"][0]
+        self.deb = os.path.join(self.tmp, "istio-sidecar-1.30.3-amd64.deb")
+        with open(self.deb, "w") as f:
+            f.write("Package: istio-sidecar\nVersion: 1.30.3\nArchitecture: amd64\n")
+
+    def kubectl(self, *args, **kw):
+        return self.ok("kubectl", "--kubeconfig", self.kubeconfig, "--context", "kube-01", *args, **kw)
+
+    def vm(self, *argv, **kw):
+        return self.run_tool("multipass", "exec", "-n", "virt-01", "--", *argv, **kw)
+
+    def bootstrap(self, token, hosts_ip=None):
+        stage = "/tmp/meshlab-istio"
+        self.assertEqual(self.vm("install", "-d", "-m", "0700", stage).returncode, 0)
+        for name, text in (("cluster.env", ISTIO_VM_CLUSTER_ENV), ("mesh.yaml", "defaultConfig: {}\n"),
+                           ("root-cert.pem", "LAB ROOT\n")):
+            path = os.path.join(self.tmp, name)
+            with open(path, "w") as f:
+                f.write(text)
+        self.ok("multipass", "transfer", *[os.path.join(self.tmp, n) for n in ("cluster.env", "mesh.yaml", "root-cert.pem")],
+                self.deb, f"virt-01:{stage}/")
+        self.ok("multipass", "transfer", "-", f"virt-01:{stage}/istio-token", input=token + "\n")
+        self.ok("multipass", "transfer", "-", f"virt-01:{stage}/hosts",
+                input=f"{hosts_ip or self.gateway} istiod-1-30-3.istio-system.svc\n")
+        self.assertEqual(self.vm("sudo", "dpkg", "-i", f"{stage}/istio-sidecar-1.30.3-amd64.deb").returncode, 0)
+        script = (f"install -D -m 0644 {stage}/root-cert.pem /etc/certs/root-cert.pem"
+                  f" && install -D -m 0600 {stage}/istio-token /var/run/secrets/tokens/istio-token"
+                  f" && install -D -m 0644 {stage}/cluster.env /var/lib/istio/envoy/cluster.env"
+                  f" && install -D -m 0644 {stage}/mesh.yaml /etc/istio/config/mesh"
+                  f" && chown -R istio-proxy /etc/certs /var/lib/istio /var/run/secrets/tokens")
+        r = self.vm("sudo", "sh", "-c", script)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        hosts = (f"grep -vF 'istiod-1-30-3.istio-system.svc' /etc/hosts > {stage}/hosts.new;"
+                 f" cat {stage}/hosts >> {stage}/hosts.new && install -m 0644 {stage}/hosts.new /etc/hosts")
+        r = self.vm("sudo", "sh", "-c", hosts)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def entries(self):
+        return json.loads(self.kubectl("get", "workloadentries", "-n", "httpbin", "-o", "json").stdout)["items"]
+
+    def test_sidecar_start_registers_a_workload_entry_and_stop_removes_it(self):
+        r = self.vm("sudo", "systemctl", "start", "istio")
+        self.assertEqual((r.returncode, r.stderr), (5, "Failed to start istio.service: Unit istio.service not found.\n"))
+        self.assertEqual(self.vm("dpkg-query", "-W", "istio-sidecar").returncode, 1)
+        token = self.kubectl("create", "token", "httpbin", "-n", "httpbin", "--audience", "istio-ca").stdout.strip()
+        self.bootstrap(token)
+        self.assertEqual(self.vm("dpkg-query", "-W", "istio-sidecar").stdout, "istio-sidecar\t1.30.3\n")
+        self.assertEqual(self.vm("sudo", "systemctl", "enable", "istio").returncode, 0)
+        self.assertEqual(self.vm("systemctl", "is-active", "--quiet", "istio").returncode, 3)
+        self.assertEqual(self.vm("sudo", "systemctl", "restart", "istio").returncode, 0)
+        self.assertEqual(self.vm("systemctl", "is-active", "--quiet", "istio").returncode, 0)
+        entries = self.entries()
+        self.assertEqual(len(entries), 1, self.state_of("multipass")["instances"]["virt-01"].get("istio_agent"))
+        entry = entries[0]
+        self.assertEqual(entry["metadata"]["name"], f"virt-01-{self.vm_ip}-virt-01")
+        self.assertEqual(entry["metadata"]["annotations"]["istio.io/autoRegistrationGroup"], "virt-01")
+        self.assertEqual(entry["metadata"]["ownerReferences"][0]["kind"], "WorkloadGroup")
+        self.assertEqual(entry["spec"]["address"], self.vm_ip)
+        self.assertEqual(entry["spec"]["locality"], "milky-way/solar-system/virt-01")
+        self.assertEqual(entry["spec"]["ports"], {"httpbin": 8080})
+        self.assertEqual(entry["metadata"]["labels"], {"app": "httpbin", "meshlab.dev/vm": "virt-01"})
+        # bootstrapping again replaces the hosts line instead of adding one
+        self.bootstrap(token)
+        hosts = self.vm("cat", "/etc/hosts").stdout
+        self.assertEqual(hosts.count("istiod-1-30-3.istio-system.svc"), 1, hosts)
+        self.assertEqual(self.vm("sudo", "systemctl", "stop", "istio").returncode, 0)
+        self.assertEqual(self.entries(), [])
+
+    def test_a_token_istiod_does_not_accept_registers_nothing(self):
+        token = self.kubectl("create", "token", "httpbin", "-n", "httpbin").stdout.strip()  # audience: the API server
+        self.bootstrap(token)
+        self.assertEqual(self.vm("sudo", "systemctl", "enable", "--now", "istio").returncode, 0)
+        self.assertEqual(self.entries(), [])
+        agent = self.state_of("multipass")["instances"]["virt-01"]["istio_agent"]
+        self.assertIn("audience is not istio-ca", agent["error"])
+
+    def test_a_hosts_entry_that_is_no_gateway_registers_nothing(self):
+        token = self.kubectl("create", "token", "httpbin", "-n", "httpbin", "--audience", "istio-ca").stdout.strip()
+        self.bootstrap(token, hosts_ip="127.0.20.250")
+        self.assertEqual(self.vm("sudo", "systemctl", "restart", "istio").returncode, 0)
+        self.assertEqual(self.entries(), [])
+        self.assertIn("connection refused", self.state_of("multipass")["instances"]["virt-01"]["istio_agent"]["error"])
+
+
 class TestKind(FakeTestCase):
     def test_create_merges_kubeconfig_like_kind(self):
         kc = os.path.join(self.tmp, "kc")

@@ -13,6 +13,7 @@ are listed in the call log's note (`unsimulated`).
 import base64
 import json
 import posixpath
+import re
 import shlex
 
 STANDARD_DIRS = [
@@ -27,10 +28,11 @@ USER_HOME = "/home/ubuntu"
 
 
 class Ctx:
-    def __init__(self, inst, root=False, cwd=USER_HOME):
+    def __init__(self, inst, root=False, cwd=USER_HOME, st=None):
         self.inst = inst
         self.root = root
         self.cwd = cwd
+        self.st = st  # the fakes' State, when a command may reach beyond the instance (vmmesh)
         self.unsimulated = []
         inst.setdefault("files", {})
         inst.setdefault("dirs", [])
@@ -380,6 +382,16 @@ def h_uname(ctx, args, stdin):
     return 0, b"Linux\n", b""
 
 
+def _control_fields(data):
+    """Package/Version/Architecture of a fake .deb: the tests serve a control-file-like text."""
+    fields = {}
+    for line in data.decode("utf-8", "replace").splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key in ("Package", "Version", "Architecture"):
+            fields[key] = value.strip()
+    return fields
+
+
 def h_dpkg(ctx, args, stdin):
     if "--print-architecture" in args:
         return 0, b"amd64\n", b""
@@ -389,9 +401,72 @@ def h_dpkg(ctx, args, stdin):
         for p in [a for a in args if not a.startswith("-")]:
             if not ctx.is_file(p):
                 return _err(f"dpkg: error: cannot access archive '{p}': No such file or directory", 2)
-            ctx.inst["packages"].append(posixpath.basename(p))
+            data, _ = ctx.read(p)
+            fields = _control_fields(data)
+            name = fields.get("Package") or posixpath.basename(p)
+            ctx.inst["packages"].append(name)
+            ctx.inst.setdefault("package_versions", {})[name] = fields.get("Version", "0")
+            for path, content in PACKAGE_FILES.get(name, {}).items():
+                ctx.mkdir(posixpath.dirname(path), parents=True)
+                ctx.write(path, content, mode="0644")
         return 0, b"", b""
     return 0, b"", b""
+
+
+def h_dpkg_query(ctx, args, stdin):
+    names = [a for a in args if not a.startswith("-")]
+    if "-W" not in args and "--show" not in args:
+        return 0, b"", b""
+    versions = ctx.inst.get("package_versions", {})
+    out, code, err = b"", 0, b""
+    for n in names:
+        if n in versions:
+            out += f"{n}\t{versions[n]}\n".encode()
+        else:
+            err += f"dpkg-query: no packages found matching {n}\n".encode()
+            code = 1
+    return code, out, err
+
+
+def h_grep(ctx, args, stdin):
+    """grep [-v] [-F] [-q] [-x] PATTERN [FILE...]: fixed strings with -F, else Python regexes."""
+    flags, rest = set(), []
+    for a in args:
+        if a.startswith("-") and len(a) > 1 and not rest:
+            flags.update(a[1:])
+        else:
+            rest.append(a)
+    if not rest:
+        return _err("Usage: grep [OPTION]... PATTERNS [FILE]...", 2)
+    pattern, files = rest[0], rest[1:]
+    texts, err, missing = [], b"", False
+    for f in files or ["-"]:
+        if f == "-":
+            texts.append(stdin)
+            continue
+        data, why = ctx.read(f)
+        if data is None:
+            err += f"grep: {f}: {why}\n".encode()
+            missing = True
+            continue
+        texts.append(data)
+
+    def hit(line):
+        if "F" in flags:
+            found = line == pattern if "x" in flags else pattern in line
+        else:
+            found = bool(re.fullmatch(pattern, line) if "x" in flags else re.search(pattern, line))
+        return found != ("v" in flags)
+
+    out = []
+    for data in texts:
+        out.extend(line for line in data.decode("utf-8", "replace").splitlines() if hit(line))
+    if missing and not out:
+        return 2, b"", err
+    code = 0 if out else 1
+    if "q" in flags:
+        return code, b"", err
+    return code, ("\n".join(out) + ("\n" if out else "")).encode(), err
 
 
 def h_apt(ctx, args, stdin):
@@ -412,12 +487,23 @@ def h_systemctl(ctx, args, stdin):
         return _err("Failed to " + verb + " " + " ".join(units) + ": Interactive authentication required.", 1)
     for u in units:
         u = u[:-8] if u.endswith(".service") else u
+        if verb in ("start", "restart", "reload", "enable", "stop", "disable") and u in PACKAGE_UNITS \
+                and PACKAGE_UNITS[u] not in ctx.inst.get("package_versions", {}):
+            if verb in ("enable", "disable"):
+                return 1, b"", f"Failed to {verb} unit: Unit file {u}.service does not exist.\n".encode()
+            return 5, b"", f"Failed to {verb} {u}.service: Unit {u}.service not found.\n".encode()
+        was = services.get(u)
         if verb in ("start", "restart", "reload"):
             services[u] = "active"
-        elif verb == "stop":
+        elif verb in ("stop",) or (verb == "disable" and "--now" in args):
             services[u] = "inactive"
         elif verb == "enable" and "--now" in args:
             services[u] = "active"
+        if u in SERVICE_HOOKS and ctx.st is not None:
+            if services.get(u) == "active" and (was != "active" or verb == "restart"):
+                SERVICE_HOOKS[u][0](ctx)
+            elif services.get(u) != "active" and was == "active":
+                SERVICE_HOOKS[u][1](ctx)
     if verb == "is-active":
         states = [services.get(u[:-8] if u.endswith(".service") else u, "inactive") for u in units]
         return (0 if all(s == "active" for s in states) else 3), ("\n".join(states) + "\n").encode(), b""
@@ -436,8 +522,24 @@ def h_false(ctx, args, stdin):
     return 1, b"", b""
 
 
+# Files a package puts on disk when `dpkg -i` installs it, and the units it provides.
+PACKAGE_FILES = {
+    "istio-sidecar": {
+        "/lib/systemd/system/istio.service": b"[Unit]\nDescription=istio-sidecar: The Istio sidecar\n"
+                                             b"[Service]\nExecStart=/usr/local/bin/istio-start.sh\n",
+        "/usr/local/bin/istio-start.sh": b"#!/bin/bash\n",
+    },
+}
+PACKAGE_UNITS = {"istio": "istio-sidecar"}
+
+# unit -> (on becoming active / restarted, on stopping): effects beyond the instance, filled
+# in by modules that need the world (vmmesh: the sidecar's auto-registration with istiod).
+SERVICE_HOOKS = {}
+
 HANDLERS = {
     "cloud-init": h_cloud_init,
+    "dpkg-query": h_dpkg_query,
+    "grep": h_grep,
     "cat": h_cat,
     "test": h_test,
     "[": h_test,

@@ -1,0 +1,263 @@
+#include "actions/vm_join.hpp"
+
+#include "actions/argocd.hpp"
+#include "actions/kube_access.hpp"
+#include "actions/machines_detail.hpp"
+#include "actions/sidecar_package.hpp"
+#include "actions/step_ids.hpp"
+#include "util/error.hpp"
+#include "util/files.hpp"
+#include "util/wait.hpp"
+
+#include <fmt/format.h>
+
+namespace meshlab::actions {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// The east-west gateway gets its address from MetalLB or k3s's service load balancer within
+// seconds once Argo CD has synced it; istiod registers a VM as soon as its sidecar connects.
+constexpr auto k_address_timeout = std::chrono::minutes(5);
+constexpr auto k_register_timeout = std::chrono::minutes(3);
+constexpr auto k_poll = std::chrono::milliseconds(250);
+constexpr const char* k_istio_namespace = "istio-system";
+constexpr const char* k_group_annotation = "istio.io/autoRegistrationGroup";
+constexpr const char* k_package = "istio-sidecar";
+// Stand-ins the dry run prints where a live answer would go.
+constexpr const char* k_dry_run_address = "<east-west gateway address>";
+
+std::string trimmed(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+// The files the cluster side applies, in order: the namespace before what lives in it.
+std::vector<fs::path> mesh_files(const LaunchContext& ctx, const lab::Vm& vm, const lab::Cluster& cluster) {
+  std::vector<fs::path> files{ctx.state_dir / "vms" / vm.name / "identity.yaml",
+                              ctx.state_dir / "vms" / vm.name / "workload-group.yaml"};
+  std::error_code ec;
+  if (!vm.services.empty()) files.push_back(ctx.state_dir / "vms" / vm.name / "service.yaml");
+  const auto expose = ctx.state_dir / "clusters" / cluster.name / "istio" / "expose-istiod.yaml";
+  if (fs::is_regular_file(expose, ec)) files.push_back(expose);
+  return files;
+}
+
+std::vector<fs::path> bootstrap_files(const LaunchContext& ctx, const lab::Vm& vm) {
+  const auto dir = ctx.state_dir / "vms" / vm.name / "bootstrap";
+  return {dir / "cluster.env", dir / "mesh.yaml", dir / "root-cert.pem"};
+}
+
+std::string files_digest(const std::vector<fs::path>& files, std::vector<std::string> parts) {
+  for (const auto& file : files) {
+    parts.push_back(file.string());
+    parts.push_back(detail::content_or_missing(file));
+  }
+  return digest(parts);
+}
+
+void apply_mesh_side(const LaunchContext& ctx, const lab::Cluster& cluster, const std::vector<fs::path>& files,
+                     plan::StepContext& sc) {
+  std::string stream;
+  for (const auto& file : files) {
+    auto text = util::read_file(file);
+    if (!text.empty() && text.back() != '\n') text += '\n';
+    stream += (stream.empty() ? "" : "---\n") + text;
+  }
+  apply_yaml(kubectl_for(ctx, cluster, sc.runner), stream);
+  sc.facts["cluster"] = cluster.name;
+}
+
+bool group_present(const LaunchContext& ctx, const lab::Vm& vm, const lab::Cluster& cluster, exec::Runner& runner) {
+  return lookup(kubectl_for(ctx, cluster, runner), "workloadgroup", vm.name, vm.namespace_).state ==
+         Lookup::State::found;
+}
+
+// The east-west gateway's address, waited for; empty under --dry-run.
+std::string eastwest_address(const kube::Kubectl& kubectl) {
+  return util::wait_until(
+      util::Clock::now() + k_address_timeout, k_poll,
+      [&]() -> std::optional<std::string> {
+        const auto found = lookup(kubectl, "service", k_eastwest_service, k_istio_namespace);
+        if (found.state == Lookup::State::unanswered) return std::string();
+        if (found.state == Lookup::State::missing) return std::nullopt;
+        return service_address(found.object);
+      },
+      fmt::format("a LoadBalancer address for service {}/{} on {}", k_istio_namespace, k_eastwest_service,
+                  kubectl.context()));
+}
+
+// The sidecar package version installed in the VM ("" when none), from `dpkg-query -W`,
+// which prints "<package>\t<version>" and needs no format string through ssh.
+std::string installed_version(const providers::MultipassVm& machine) {
+  const auto done = machine.run({"dpkg-query", "-W", k_package});
+  if (done.exit_code != 0) return "";
+  const auto tab = done.out.find('\t');
+  return tab == std::string::npos ? "" : trimmed(done.out.substr(tab + 1));
+}
+
+void join(const LaunchContext& ctx, const lab::Vm& vm, const lab::Cluster& cluster, plan::StepContext& sc) {
+  const auto kubectl = kubectl_for(ctx, cluster, sc.runner);
+  const providers::MultipassVm machine(sc.runner, ctx.lab.instance_name(vm.name));
+  const std::string staging = k_vm_staging_dir;
+
+  auto address = eastwest_address(kubectl);
+  const bool dry = ctx.dry_run || address.empty();
+  if (address.empty()) address = k_dry_run_address;
+  const auto token = trimmed(kubectl
+                                 .check({"create", "token", vm.service_account, "-n", vm.namespace_, "--audience",
+                                         "istio-ca", "--duration", k_vm_token_duration},
+                                        std::nullopt, true)
+                                 .out);
+  if (token.empty() && !dry)
+    throw Error(fmt::format("kubectl create token {} -n {} on {} printed no token", vm.service_account, vm.namespace_,
+                            cluster.name));
+
+  // The package: once per VM (a joined VM keeps it), downloaded once per architecture.
+  const auto& version = ctx.lab.istio.version;
+  std::optional<fs::path> package;
+  if (installed_version(machine) != version) {
+    auto arch = trimmed(machine.check({"dpkg", "--print-architecture"}).out);
+    if (arch.empty() && dry) arch = "amd64";
+    if (!sidecar_arch_supported(arch))
+      throw Error(fmt::format("VM {} runs on {}; Istio publishes the istio-sidecar package for amd64 and arm64 only",
+                              machine.instance(), arch));
+    sc.facts["arch"] = arch;
+    if (dry) {
+      const auto url = sidecar_package_url(version, arch);
+      package = ctx.state_dir / "cache" / fmt::format("istio-sidecar-{}-{}.deb", version, arch);
+      sc.log << fmt::format("dry run: {} would be downloaded into {} unless cached there\n", url, package->string());
+    } else {
+      const auto cached = cache_sidecar_package(version, arch, ctx.state_dir, sc.log);
+      package = cached.file;
+      sc.facts["package_sha256"] = cached.sha256;
+    }
+  }
+
+  machine.check({"install", "-d", "-m", "0700", staging});
+  auto files = bootstrap_files(ctx, vm);
+  if (package) files.push_back(*package);
+  machine.copy_in(files, staging);
+  machine.write(staging + "/istio-token", token + "\n", providers::Stdin::secret);
+  machine.write(staging + "/hosts", vm_hosts_entry(ctx.lab, address));
+  if (package) machine.check({"sudo", "dpkg", "-i", staging + "/" + package->filename().string()});
+  machine.check({"sudo", "sh", "-c", vm_install_script()});
+  machine.check({"sudo", "sh", "-c", vm_hosts_script(istiod_host(ctx.lab))});
+  machine.check({"sudo", "systemctl", "enable", "istio"});
+  machine.check({"sudo", "systemctl", "restart", "istio"}); // picks up new files on a re-join
+  machine.check({"sudo", "rm", "-rf", staging});            // the token's staged copy
+
+  std::string vm_address;
+  if (const auto it = sc.earlier.find(ids::vm(vm.name)); it != sc.earlier.end())
+    if (const auto a = it->second.find("address"); a != it->second.end()) vm_address = a->second;
+  const auto entry = util::wait_until(
+      util::Clock::now() + k_register_timeout, k_poll,
+      [&]() -> std::optional<nlohmann::json> {
+        const auto items = list_items(kubectl, "workloadentries", vm.namespace_);
+        if (!items) return nlohmann::json::object(); // dry run
+        return registered_entry(*items, vm.name, vm_address);
+      },
+      fmt::format("istiod on {} to register a WorkloadEntry for VM {} (WorkloadGroup {}/{}); see `sudo journalctl "
+                  "-u istio` in the VM",
+                  cluster.name, machine.instance(), vm.namespace_, vm.name));
+  sc.facts["eastwest_address"] = address;
+  sc.facts["workload_entry"] = entry.value("metadata", nlohmann::json::object()).value("name", "");
+  sc.facts["cluster"] = cluster.name;
+}
+
+} // namespace
+
+std::string istiod_host(const lab::Lab& lab) {
+  const auto& rev = lab.istio.revision;
+  const bool revisioned = !rev.empty() && rev != "default";
+  return fmt::format("{}.{}.svc", revisioned ? "istiod-" + rev : std::string("istiod"), k_istio_namespace);
+}
+
+std::string vm_hosts_entry(const lab::Lab& lab, const std::string& eastwest_address) {
+  return fmt::format("{} {}\n", eastwest_address, istiod_host(lab));
+}
+
+std::optional<std::string> service_address(const nlohmann::json& service) {
+  const auto& status = detail::member(detail::member(service, "status"), "loadBalancer");
+  for (const auto& entry : detail::member(status, "ingress")) {
+    const auto& ip = detail::member(entry, "ip");
+    if (ip.is_string() && !ip.get<std::string>().empty()) return ip.get<std::string>();
+  }
+  for (const auto& ip : detail::member(detail::member(service, "spec"), "externalIPs"))
+    if (ip.is_string() && !ip.get<std::string>().empty()) return ip.get<std::string>();
+  return std::nullopt;
+}
+
+std::optional<nlohmann::json> registered_entry(const nlohmann::json& items, const std::string& group,
+                                               const std::string& address) {
+  if (!items.is_array()) return std::nullopt;
+  for (const auto& item : items) {
+    const auto& annotation = detail::member(detail::member(detail::member(item, "metadata"), "annotations"),
+                                            k_group_annotation);
+    if (!annotation.is_string() || annotation.get<std::string>() != group) continue;
+    const auto& at = detail::member(detail::member(item, "spec"), "address");
+    if (address.empty() || (at.is_string() && at.get<std::string>() == address)) return item;
+  }
+  return std::nullopt;
+}
+
+std::string vm_install_script() {
+  const std::string s = k_vm_staging_dir;
+  return fmt::format("install -D -m 0644 {0}/root-cert.pem /etc/certs/root-cert.pem"
+                     " && install -D -m 0600 {0}/istio-token {1}"
+                     " && install -D -m 0644 {0}/cluster.env /var/lib/istio/envoy/cluster.env"
+                     " && install -D -m 0644 {0}/mesh.yaml /etc/istio/config/mesh"
+                     " && mkdir -p /etc/istio/proxy"
+                     " && chown -R istio-proxy /etc/certs /etc/istio/proxy /etc/istio/config /var/lib/istio"
+                     " /var/run/secrets/tokens",
+                     s, k_vm_token_path);
+}
+
+std::string vm_hosts_script(const std::string& host) {
+  const std::string s = k_vm_staging_dir;
+  // grep exits 1 when it keeps no line; the new file is complete either way.
+  return fmt::format("grep -vF '{1}' /etc/hosts > {0}/hosts.new; cat {0}/hosts >> {0}/hosts.new"
+                     " && install -m 0644 {0}/hosts.new /etc/hosts",
+                     s, host);
+}
+
+bool vm_sidecar_running(const providers::MultipassVm& vm) {
+  // Two read-only commands (no sudo: the token's directory is world-readable, so `test -s`
+  // sees the file); after a reboot the service is active again but the token, on a tmpfs, is gone.
+  return vm.run({"systemctl", "is-active", "--quiet", "istio"}).exit_code == 0 &&
+         vm.run({"test", "-s", k_vm_token_path}).exit_code == 0;
+}
+
+void add_vm_join_steps(plan::PlanBuilder& builder, const LaunchContext& ctx) {
+  // Istio reaches the clusters through Argo CD only; without it there is no istiod to join.
+  if (argocd_cluster(ctx.lab) == nullptr || !builder.contains(ids::apps_sync())) return;
+  for (const auto& vm : ctx.lab.vms) {
+    const auto* cluster = ctx.lab.cluster(vm.cluster);
+    if (cluster == nullptr) continue; // validation reports it
+    const auto files = mesh_files(ctx, vm, *cluster);
+    builder.add(plan::Step{
+        .id = ids::vm_mesh(vm.name),
+        .title = fmt::format("Registering VM {} with {}", ctx.lab.instance_name(vm.name), cluster->name),
+        .needs = {ids::apps_sync()},
+        .inputs_hash = files_digest(files, {"vm-mesh", vm.name, cluster->name}),
+        .run = [ctx, cluster, files](plan::StepContext& sc) { apply_mesh_side(ctx, *cluster, files, sc); },
+        .verify = detail::never_throwing(
+            [ctx, vm, cluster](exec::Runner& runner) { return group_present(ctx, vm, *cluster, runner); }),
+    });
+    builder.add(plan::Step{
+        .id = ids::vm_join(vm.name),
+        .title = fmt::format("Joining VM {} to the mesh", ctx.lab.instance_name(vm.name)),
+        .needs = {ids::vm(vm.name), ids::vm_mesh(vm.name)},
+        .inputs_hash = files_digest(bootstrap_files(ctx, vm), {"vm-join", vm.name, ctx.lab.istio.version}),
+        .run = [ctx, vm, cluster](plan::StepContext& sc) { join(ctx, vm, *cluster, sc); },
+        .verify = detail::never_throwing([ctx, vm, cluster](exec::Runner& runner) {
+          if (!vm_sidecar_running(providers::MultipassVm(runner, ctx.lab.instance_name(vm.name)))) return false;
+          const auto items = list_items(kubectl_for(ctx, *cluster, runner), "workloadentries", vm.namespace_);
+          return items && registered_entry(*items, vm.name, "").has_value();
+        }),
+    });
+  }
+}
+
+} // namespace meshlab::actions
