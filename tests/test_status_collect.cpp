@@ -173,6 +173,18 @@ TEST_CASE("status::collect_status") {
     CHECK(up.row(report, "virt-01").state.value == "absent");
     CHECK(up.runner.count({"kubectl", "--kubeconfig", (up.state / "kubeconfigs/kube-02.yaml").string()}) == 0);
   }
+  SUBCASE("nothing launched, no docker daemon: reasons name the Argo CD cluster and docker's own words") {
+    std::filesystem::remove_all(up.state / "kubeconfigs");
+    up.list = multipass_list({});
+    up.docker = Completed{.exit_code = 1,
+                          .err = "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker "
+                                 "daemon running?\n"};
+    const auto report = status::collect_status(up.lab, up.runner);
+    CHECK(up.row(report, "kube-01").apps.reason.starts_with("Argo CD cluster kube-00: not launched: no kubeconfig"));
+    CHECK_FALSE(report.registries[0].state.value);
+    CHECK(report.registries[0].state.reason.find("Is the docker daemon running?") != std::string::npos);
+    CHECK(up.runner.count({"kubectl"}) == 0);
+  }
   SUBCASE("corrupt tool output and clusters that do not answer become \"-\" with the reason") {
     up.list = "<html>oops";
     up.nodes["kube-01"] = Completed{.out = "nodes: yes"};

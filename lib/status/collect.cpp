@@ -2,6 +2,7 @@
 
 #include "actions/argocd.hpp"
 #include "actions/launch_context.hpp"
+#include "exec/check.hpp"
 #include "kube/kubeconfig.hpp"
 #include "kube/kubectl.hpp"
 #include "providers/docker.hpp"
@@ -40,6 +41,14 @@ private:
   std::chrono::milliseconds m_cap;
 };
 
+// One line saying why a probe failed; for a failed command, with the tool's last words
+// ("Cannot connect to the Docker daemon ...") rather than only its exit status.
+std::string reason_of(const std::exception& e) {
+  const auto* failed = dynamic_cast<const CommandError*>(&e);
+  if (failed == nullptr || failed->output().empty()) return e.what();
+  return fmt::format("{}: {}", e.what(), exec::last_lines(failed->output(), 1));
+}
+
 // Runs `probe`; its failure becomes the reason of an unknown value.
 template <class T>
 Probed<T> probe(const std::function<T()>& read) {
@@ -48,7 +57,7 @@ Probed<T> probe(const std::function<T()>& read) {
   } catch (const Interrupted&) {
     throw;
   } catch (const std::exception& e) {
-    return Probed<T>::unknown(e.what());
+    return Probed<T>::unknown(reason_of(e));
   }
 }
 
@@ -112,8 +121,8 @@ struct Collector {
       } catch (const Interrupted&) {
         throw;
       } catch (const std::exception& e) {
-        row.state = Probed<std::string>::unknown(e.what());
-        if (kind == lab::Provider::multipass) row.address = Probed<std::string>::unknown(e.what());
+        row.state = Probed<std::string>::unknown(reason_of(e));
+        if (kind == lab::Provider::multipass) row.address = Probed<std::string>::unknown(reason_of(e));
       }
     });
   }
@@ -178,8 +187,9 @@ struct Collector {
     }
     const auto access = host ? access_for(ctx, *host) : Access{{}, {}, why};
     if (!access.missing.empty()) {
+      const auto reason = host ? fmt::format("Argo CD cluster {}: {}", host->name, access.missing) : access.missing;
       for (auto& row : report.machines)
-        if (row.type == MachineRow::Type::cluster) row.apps.reason = access.missing;
+        if (row.type == MachineRow::Type::cluster) row.apps.reason = reason;
       return;
     }
     tasks.push_back([this, access, host_name = host->name] {
