@@ -1,5 +1,7 @@
 // Runs independent probes side by side on a few threads, so `meshlab status` costs one
-// round of calls however large the lab is.
+// round of calls however large the lab is. Not util::parallel_for (main): that one is for
+// CPU-bound loops, at most one thread per core in fixed blocks; a probe mostly waits for a
+// tool, so here more tasks than cores run at once and each thread takes the next task.
 #pragma once
 
 #include <cstddef>
