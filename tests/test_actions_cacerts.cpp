@@ -126,3 +126,40 @@ TEST_CASE("actions::cacerts") {
     CHECK(contains(result.find("cluster/east/cacerts")->commands, exec::quote(lab.kubectl("east", apply_args))));
   }
 }
+
+TEST_CASE("actions::cacerts on an external cluster") {
+  // hub joins cell solo as an external cluster: istio-system is the lab's only if it made it.
+  test::BringupLab lab("", "{provider: external, role: management, cell: solo, kubeconfig: /nowhere/config, "
+                           "context: home}");
+  const auto plan = lab.plan(actions::add_cacerts_steps);
+  test::RecordingRunner runner;
+  runner.on_prefix(lab.kubectl("hub", {"apply"}), exec::Completed{.out = "applied\n"});
+  const Argv get_ns{"get", "namespace", "istio-system", "-o", "json"};
+  auto namespace_labels = [&] {
+    for (const auto& call : runner.calls())
+      if (call.input && call.input->find("kind: \"Namespace\"") != std::string::npos)
+        return test::yaml_docs(*call.input)[0]["metadata"]["labels"];
+    FAIL("no namespace applied");
+    return YAML::Node();
+  };
+
+  SUBCASE("missing: meshlab makes it and labels it with the lab, so delete takes it back") {
+    runner.on(lab.kubectl("hub", get_ns),
+              exec::Completed{.exit_code = 1, .err = "Error from server (NotFound): namespaces \"istio-system\" not "
+                                                     "found\n"});
+    test::run_step(plan, "cluster/hub/cacerts", runner, {});
+    CHECK(namespace_labels()["meshlab.dev/lab"].as<std::string>() == "bring");
+  }
+  SUBCASE("there before: not labelled, so delete leaves it") {
+    runner.on(lab.kubectl("hub", get_ns),
+              exec::Completed{.out = R"({"kind": "Namespace", "metadata": {"name": "istio-system"}})"});
+    test::run_step(plan, "cluster/hub/cacerts", runner, {});
+    CHECK_FALSE(namespace_labels()["meshlab.dev/lab"]);
+  }
+  SUBCASE("labelled by this lab on an earlier launch: the label stays") {
+    runner.on(lab.kubectl("hub", get_ns),
+              exec::Completed{.out = R"({"metadata": {"name": "istio-system", "labels": {"meshlab.dev/lab": "bring"}}})"});
+    test::run_step(plan, "cluster/hub/cacerts", runner, {});
+    CHECK(namespace_labels()["meshlab.dev/lab"].as<std::string>() == "bring");
+  }
+}

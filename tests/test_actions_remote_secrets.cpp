@@ -65,7 +65,9 @@ TEST_CASE("actions::remote_secrets") {
       CHECK(secret["metadata"]["name"].as<std::string>() == "istio-remote-secret-" + name);
       CHECK(secret["metadata"]["namespace"].as<std::string>() == "istio-system");
       CHECK(secret["metadata"]["labels"]["istio/multiCluster"].as<std::string>() == "true");
-      CHECK(secret["metadata"]["labels"].size() == 1);
+      // ... and the lab's, so delete finds it on an external cluster.
+      CHECK(secret["metadata"]["labels"]["meshlab.dev/lab"].as<std::string>() == lab.lab().name);
+      CHECK(secret["metadata"]["labels"].size() == 2);
       CHECK(secret["metadata"]["annotations"]["networking.istio.io/cluster"].as<std::string>() == name);
       REQUIRE(secret["stringData"].size() == 1);
       const auto config = YAML::Load(secret["stringData"][name].as<std::string>());

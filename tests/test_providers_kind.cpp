@@ -14,6 +14,8 @@ using exec::Completed;
 namespace {
 
 const Argv k_get_clusters{"kind", "get", "clusters"};
+const Argv k_east_nodes{"docker", "ps", "-a", "--filter", "label=io.x-k8s.kind.cluster=mesh-east",
+                        "--format", "{{.Names}}\t{{.State}}"};
 
 // `kind get kubeconfig --name mesh-east` (names kind-<name>, loopback port on the host).
 std::string kind_kubeconfig(const std::string& server) {
@@ -86,9 +88,37 @@ TEST_CASE("providers::Kind") {
     CHECK_THROWS_WITH_AS(kind.kubeconfig(east, runner), doctest::Contains("kind get kubeconfig --name mesh-east"),
                          Error);
   }
-  SUBCASE("inspect: listed means running; not listed means missing; junk is an error") {
+  SUBCASE("an existing cluster with stopped node containers gets them started, nothing created") {
+    runner.on(k_get_clusters, Completed{.out = "mesh-east\n"});
+    runner.on(k_east_nodes, Completed{.out = "mesh-east-worker\texited\nmesh-east-control-plane\texited\n"
+                                             "mesh-east-worker2\trunning\n"});
+    kind.create(east, runner);
+    CHECK(runner.count({"kind", "create"}) == 0);
+    CHECK(runner.argvs().back() == Argv{"docker", "start", "mesh-east-control-plane", "mesh-east-worker"});
+  }
+  SUBCASE("an existing cluster whose nodes all run is left alone") {
+    runner.on(k_get_clusters, Completed{.out = "mesh-east\n"});
+    runner.on(k_east_nodes, Completed{.out = "mesh-east-control-plane\trunning\n"});
+    kind.create(east, runner);
+    CHECK(runner.count({"docker", "start"}) == 0);
+    CHECK(runner.count({"kind", "create"}) == 0);
+  }
+  SUBCASE("inspect: node container states decide between running and stopped") {
+    runner.on(k_get_clusters, Completed{.out = "mesh-east\n"});
+    std::string nodes = "mesh-east-control-plane\texited\nmesh-east-worker\trunning\n";
+    runner.on(k_east_nodes, [&](const exec::Command&) { return Completed{.out = nodes}; });
+    const auto seen = kind.inspect("mesh-east");
+    CHECK(seen.status == providers::MachineState::Status::stopped);
+    CHECK(seen.detail == "mesh-east-control-plane exited");
+    nodes = "";
+    CHECK(kind.inspect("mesh-east").status == providers::MachineState::Status::other);
+    nodes = "garbage-without-state\n";
+    CHECK_THROWS_WITH_AS(kind.inspect("mesh-east"), doctest::Contains("is not a container name and state"), Error);
+  }
+  SUBCASE("inspect: listed with running nodes means running; not listed means missing; junk is an error") {
     std::string listed = "mesh-east\n";
     runner.on(k_get_clusters, [&](const exec::Command&) { return Completed{.out = listed}; });
+    runner.on(k_east_nodes, Completed{.out = "mesh-east-control-plane\trunning\n"});
     CHECK(kind.inspect("mesh-east").status == providers::MachineState::Status::running);
     CHECK(kind.inspect("mesh-west").status == providers::MachineState::Status::missing);
     listed = "<html>oops</html>\n";

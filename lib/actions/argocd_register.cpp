@@ -19,7 +19,8 @@ constexpr const char* k_in_cluster_url = "https://kubernetes.default.svc";
 
 void register_cluster(const LaunchContext& ctx, const lab::Cluster& host, const lab::Cluster& cluster,
                       plan::StepContext& sc) {
-  const auto spec = argocd_manager_account();
+  auto spec = argocd_manager_account();
+  spec.labels = {{k_lab_label, ctx.lab.name}};
   const auto target = kubectl_for(ctx, cluster, sc.runner);
   const auto mode = apply_yaml(target, yaml_stream(service_account_objects(spec)));
   const auto access = wait_for_token(target, spec, util::Clock::now() + k_token_timeout);

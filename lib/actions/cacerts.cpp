@@ -41,10 +41,24 @@ std::string inputs_hash(const LaunchContext& ctx, const lab::Cluster& cluster) {
   return digest(parts);
 }
 
+// On an external cluster, whether istio-system is the lab's to delete: missing (this launch
+// makes it) or labelled by this lab on an earlier launch. Server-side apply would drop the
+// label if a later apply left it out, so it is re-applied for as long as it is there.
+bool lab_owns_istio_namespace(const kube::Kubectl& kubectl, const LaunchContext& ctx, const lab::Cluster& cluster) {
+  if (cluster.provider != lab::Provider::external) return false; // deleted with the cluster
+  const auto found = lookup(kubectl, "namespace", k_istio_namespace, "");
+  if (found.state == Lookup::State::missing) return true;
+  if (found.state == Lookup::State::unanswered) return false;
+  const auto labels = found.object.value("metadata", nlohmann::json::object()).value("labels", nlohmann::json::object());
+  return labels.value(k_lab_label, "") == ctx.lab.name;
+}
+
 void install_cacerts(const LaunchContext& ctx, const lab::Cluster& cluster, plan::StepContext& sc) {
   const auto kubectl = kubectl_for(ctx, cluster, sc.runner);
   const auto secret = cacerts_secret_yaml(ctx, cluster); // read before touching the cluster
-  apply_yaml(kubectl, to_yaml(istio_namespace(ctx.lab, cluster)));
+  auto ns = istio_namespace(ctx.lab, cluster);
+  if (lab_owns_istio_namespace(kubectl, ctx, cluster)) ns["metadata"]["labels"][k_lab_label] = ctx.lab.name;
+  apply_yaml(kubectl, to_yaml(ns));
   apply_yaml(kubectl, secret, Secrecy::secret);
   sc.facts["secret"] = fmt::format("{}/{}", k_istio_namespace, k_secret_name);
 }

@@ -1,5 +1,6 @@
 #include "actions/delete.hpp"
 
+#include "actions/external_delete.hpp"
 #include "actions/kubeconfig.hpp"
 #include "actions/launch.hpp"
 #include "actions/machines.hpp"
@@ -50,6 +51,11 @@ void delete_lab(const DeleteOptions& options, std::ostream& err) {
   exec::Runner& runner = options.verbosity > 0 ? static_cast<exec::Runner&>(verbose) : deadlines;
   ProviderSet providers(runner, state_dir);
   const auto ctx = providers.context(lab);
+  // Clusters meshlab does not own first, while its kubeconfigs for them are still there.
+  const auto external = delete_external_objects(ctx, runner);
+  for (const auto& removed : external.removed) status->info("removed " + removed);
+  problems.insert(problems.end(), external.problems.begin(), external.problems.end());
+
   const auto machines = delete_machines(
       ctx, runner, options.registries == Registries::remove ? DeleteRegistries::yes : DeleteRegistries::no);
   for (const auto& removed : machines.removed) status->info("removed " + removed);

@@ -17,9 +17,10 @@ struct DeleteOptions {
   int verbosity = 0;
 };
 
-// Runs `meshlab delete`: takes the lab's lock, deletes its multipass instances and kind
-// clusters (and registry containers with Registries::remove; never external clusters, never
-// a machine whose name is not the lab's), removes exactly the kubeconfig entries launch
+// Runs `meshlab delete`: takes the lab's lock, removes from external clusters exactly the
+// objects labelled meshlab.dev/lab=<lab> (external_delete.hpp), deletes its multipass
+// instances and kind clusters (and registry containers with Registries::remove; never
+// external clusters, never a machine whose name is not the lab's), removes exactly the kubeconfig entries launch
 // recorded, then the state directory except ca/. Tries everything; what it removed and kept
 // goes to `err`. Works on a lab partly created or already deleted.
 // Throws LabError for an invalid lab, meshlab::Error when the lab is busy or, at the end,

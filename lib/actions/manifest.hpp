@@ -20,6 +20,11 @@ std::string to_yaml(const nlohmann::ordered_json& doc);
 // The documents as one YAML stream ("---" between them).
 std::string yaml_stream(const std::vector<nlohmann::ordered_json>& docs);
 
+// The label on everything meshlab installs into a cluster it does not own (external
+// clusters; the Argo CD cluster Secrets): `meshlab delete` removes exactly what carries
+// meshlab.dev/lab=<lab name>.
+inline constexpr const char* k_lab_label = "meshlab.dev/lab";
+
 // A v1 Namespace with `labels` (none when empty).
 nlohmann::ordered_json namespace_object(const std::string& name, const std::map<std::string, std::string>& labels = {});
 

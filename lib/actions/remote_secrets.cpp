@@ -23,7 +23,8 @@ struct Member {
 };
 
 void link_cell(const LaunchContext& ctx, const std::vector<const lab::Cluster*>& clusters, plan::StepContext& sc) {
-  const auto spec = istio_reader_account();
+  auto spec = istio_reader_account();
+  spec.labels = {{k_lab_label, ctx.lab.name}};
   std::vector<Member> members;
   for (const auto* cluster : clusters) {
     const auto kubectl = kubectl_for(ctx, *cluster, sc.runner);
@@ -35,7 +36,10 @@ void link_cell(const LaunchContext& ctx, const std::vector<const lab::Cluster*>&
   for (const auto& b : members) {
     std::vector<Json> secrets;
     for (const auto& a : members)
-      if (a.cluster != b.cluster) secrets.push_back(remote_secret(a.cluster->name, a.server, a.access));
+      if (a.cluster != b.cluster) {
+        secrets.push_back(remote_secret(a.cluster->name, a.server, a.access));
+        secrets.back()["metadata"]["labels"][k_lab_label] = ctx.lab.name;
+      }
     apply_yaml(kubectl_for(ctx, *b.cluster, sc.runner), yaml_stream(secrets), Secrecy::secret);
   }
   sc.facts["clusters"] = std::to_string(members.size());

@@ -31,7 +31,10 @@ std::vector<Json> service_account_objects(const ServiceAccountSpec& spec) {
                         {"namespace", spec.ns},
                         {"annotations", {{"kubernetes.io/service-account.name", spec.name}}}}},
                       {"type", "kubernetes.io/service-account-token"}};
-  return {account, role, binding, token};
+  std::vector<Json> objects{account, role, binding, token};
+  if (!spec.labels.empty())
+    for (auto& object : objects) object["metadata"]["labels"] = spec.labels;
+  return objects;
 }
 
 TokenAccess wait_for_token(const kube::Kubectl& kubectl, const ServiceAccountSpec& spec,

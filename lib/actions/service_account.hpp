@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@ struct ServiceAccountSpec {
   std::string cluster_role;     // "argocd-manager-role"; its binding is named `binding`
   std::string binding;          // "argocd-manager-role-binding"
   nlohmann::ordered_json rules; // the ClusterRole's rules (a JSON array)
+  std::map<std::string, std::string> labels; // on all four objects (meshlab.dev/lab, so delete finds them)
 };
 
 // ServiceAccount, ClusterRole, ClusterRoleBinding and token Secret (no secret content yet:

@@ -38,6 +38,18 @@ std::optional<bool> container_running(exec::Runner& runner, const std::string& n
   return lines[0] == "true";
 }
 
+std::optional<std::string> container_state(exec::Runner& runner, const std::string& name) {
+  const auto cmd = command({"docker", "inspect", "--type", "container", "-f", "{{.State.Status}}", name});
+  const auto done = run_tool(runner, cmd, k_install_hint);
+  if (done.exit_code != 0 && no_such(done)) return std::nullopt;
+  if (done.exit_code != 0 || done.timed_out) throw_command_error(cmd, done);
+  const auto lines = output_lines(done.out);
+  const bool word = lines.size() == 1 && !lines[0].empty() &&
+                    std::all_of(lines[0].begin(), lines[0].end(), [](char c) { return c >= 'a' && c <= 'z'; });
+  if (!word) unexpected_output(cmd.argv, "expected one state word such as running or exited");
+  return lines[0];
+}
+
 bool on_network(exec::Runner& runner, const std::string& container, const std::string& network) {
   if (!template_safe(network)) throw Error(fmt::format("docker network name \"{}\" cannot be inspected", network));
   const auto cmd = command({"docker", "inspect", "--type", "container", "-f",

@@ -20,6 +20,11 @@ inline constexpr std::string_view k_install_hint =
 // (`docker inspect --type container -f '{{.State.Running}}' NAME`). Throws on other failures.
 std::optional<bool> container_running(exec::Runner& runner, const std::string& name);
 
+// nullopt when there is no container `name`; otherwise docker's word for its state
+// ("running", "exited", "created", "paused", "restarting", "dead"), from `docker inspect
+// --type container -f '{{.State.Status}}' NAME`. Throws on other failures and odd output.
+std::optional<std::string> container_state(exec::Runner& runner, const std::string& name);
+
 // Whether container `name` is attached to docker network `network` (kind's own check:
 // `docker inspect -f '{{json .NetworkSettings.Networks.<network>}}'` prints null when not).
 // Throws meshlab::Error when the container does not exist or the output is not JSON.

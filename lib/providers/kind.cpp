@@ -41,6 +41,22 @@ std::vector<std::string> kind_node_names(exec::Runner& runner, const std::string
   return nodes;
 }
 
+std::vector<KindNodeContainer> kind_node_containers(exec::Runner& runner, const std::string& name,
+                                                    std::chrono::milliseconds timeout) {
+  const exec::Argv argv{"docker", "ps", "-a", "--filter", "label=io.x-k8s.kind.cluster=" + name,
+                        "--format", "{{.Names}}\t{{.State}}"};
+  const auto done = exec::check(runner, command(argv, timeout));
+  std::vector<KindNodeContainer> nodes;
+  for (const auto& line : output_lines(done.out)) {
+    const auto tab = line.find('\t');
+    if (tab == std::string::npos || tab == 0 || tab + 1 == line.size())
+      unexpected_output(argv, fmt::format("\"{}\" is not a container name and state", line));
+    nodes.push_back({line.substr(0, tab), line.substr(tab + 1)});
+  }
+  std::sort(nodes.begin(), nodes.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  return nodes;
+}
+
 std::filesystem::path Kind::kubeconfig_path(const std::string& name) const {
   return m_state_dir / "kind" / (name + ".kubeconfig");
 }
@@ -62,12 +78,26 @@ std::vector<std::string> Kind::clusters(exec::Runner& runner) {
 MachineState Kind::inspect(const std::string& name) {
   const auto names = clusters(m_runner);
   if (!std::binary_search(names.begin(), names.end(), name)) return {};
-  return MachineState{MachineState::Status::running, "listed by kind", {}};
+  const auto nodes = kind_node_containers(m_runner, name);
+  if (nodes.empty()) return MachineState{MachineState::Status::other, "listed by kind without node containers", {}};
+  std::vector<std::string> down;
+  for (const auto& node : nodes)
+    if (node.state != "running") down.push_back(fmt::format("{} {}", node.name, node.state));
+  if (down.empty()) return MachineState{MachineState::Status::running, "running", {}};
+  return MachineState{MachineState::Status::stopped, fmt::format("{}", fmt::join(down, ", ")), {}};
 }
 
 void Kind::create(const Machine& machine, exec::Runner& runner) {
   const auto names = clusters(runner);
-  if (std::binary_search(names.begin(), names.end(), machine.name)) return;
+  if (std::binary_search(names.begin(), names.end(), machine.name)) {
+    // After a host reboot the node containers exist but are stopped; they keep everything,
+    // so starting them is all it takes (the ready step then waits for the nodes).
+    exec::Argv start{"docker", "start"};
+    for (const auto& node : kind_node_containers(runner, machine.name))
+      if (node.state != "running") start.push_back(node.name);
+    if (start.size() > 2) exec::check(runner, command(std::move(start), std::chrono::minutes(2)));
+    return;
+  }
   const auto kubeconfig = kubeconfig_path(machine.name);
   std::error_code ec;
   std::filesystem::create_directories(kubeconfig.parent_path(), ec);

@@ -17,6 +17,21 @@ std::vector<std::string> parse_kind_clusters(const std::string& out);
 // it has none. Throws CommandError when kind fails.
 std::vector<std::string> kind_node_names(exec::Runner& runner, const std::string& name);
 
+// One node container of a kind cluster with docker's word for its state ("running",
+// "exited", "created", "paused", ...).
+struct KindNodeContainer {
+  std::string name;
+  std::string state;
+  bool operator==(const KindNodeContainer&) const = default;
+};
+
+// The node containers of kind cluster `name`, running or not, sorted by name: `docker ps -a
+// --filter label=io.x-k8s.kind.cluster=NAME --format '{{.Names}}\t{{.State}}'` (kind labels
+// every node container so; contracts/kind.md). Throws CommandError when docker fails,
+// meshlab::Error on a line without a name and a state.
+std::vector<KindNodeContainer> kind_node_containers(exec::Runner& runner, const std::string& name,
+                                                    std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
 class Kind : public Provider {
 public:
   // `state_dir`: kind writes each cluster's kubeconfig to state_dir/kind/<name>.kubeconfig
@@ -25,10 +40,13 @@ public:
 
   std::string_view name() const override { return "kind"; }
   void check_available() override;
-  // Listed by `kind get clusters` = running (kind has no stopped state of its own).
+  // Not listed by `kind get clusters` = missing. Listed: running when every node container
+  // runs, stopped when one does not (a host reboot stops them: kind's restart policy does not
+  // bring them back), other when it has no node container at all.
   MachineState inspect(const std::string& name) override;
   // `kind create cluster --name --config --kubeconfig` unless `kind get clusters` lists it
-  // (kind fails on an existing name). No --wait: it may time out with exit 0 (contract);
+  // (kind fails on an existing name); a listed cluster whose node containers are stopped gets
+  // them started (`docker start`). No --wait: it may time out with exit 0 (contract);
   // readiness is the cluster/<c>/ready step's.
   void create(const Machine& machine, exec::Runner& runner) override;
   // `kind get kubeconfig`, kind-<name> renamed to <name>.

@@ -852,9 +852,14 @@ def _reconcile_argocd(c, now):
 def reconcile(c, now=None):
     """Bring statuses up to date: node readiness, workloads and pods, services, tokens, Argo CD."""
     now = time.time() if now is None else now
+    containers = c.st.get("docker").get("containers", {}) if c.meta.get("flavor") == "kind" else {}
     for n in c.list_kind("", "Node"):
         conds = n["status"].setdefault("conditions", [])
         ready = now >= _ready_at(n)
+        # A kind node whose container is stopped (`docker stop`, a host reboot) is NotReady.
+        node_container = containers.get(n["metadata"]["name"])
+        if node_container is not None and node_container.get("state") != "running":
+            ready = False
         _set_condition(conds, "Ready", "True" if ready else "False",
                        "KubeletReady" if ready else "KubeletNotReady",
                        "kubelet is posting ready status" if ready else "container runtime network not ready")

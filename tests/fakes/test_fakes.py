@@ -551,6 +551,27 @@ class TestKind(FakeTestCase):
         self.assertEqual((r.returncode, r.stderr), (1, "ERROR: unknown flag: --bogus\n"))
         self.assertEqual(self.ok("kind", "version").stdout, "kind v0.32.0 go1.24.6 linux/amd64\n")
 
+    def test_stopped_node_containers_like_after_a_reboot(self):
+        self.kind_cluster("east")
+        self.ok("docker", "stop", "east-worker")
+        states = self.ok("docker", "ps", "-a", "--filter", "label=io.x-k8s.kind.cluster=east",
+                         "--format", "{{.Names}}\t{{.State}}").stdout
+        self.assertEqual(sorted(states.splitlines()),
+                         ["east-control-plane\trunning", "east-worker\texited", "east-worker2\trunning"])
+        self.assertEqual(self.ok("kind", "get", "clusters").stdout, "east\n")  # still listed, as with real kind
+        nodes = json.loads(self.ok("kubectl", "--context", "kind-east", "get", "nodes", "-o", "json").stdout)["items"]
+        ready = {n["metadata"]["name"]: [c["status"] for c in n["status"]["conditions"] if c["type"] == "Ready"][0]
+                 for n in nodes}
+        self.assertEqual(ready, {"east-control-plane": "True", "east-worker": "False", "east-worker2": "True"})
+        self.ok("docker", "stop", "east-control-plane")
+        r = self.run_tool("kubectl", "--context", "kind-east", "get", "nodes")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("was refused", r.stderr)
+        self.ok("docker", "start", "east-control-plane", "east-worker")
+        nodes = json.loads(self.ok("kubectl", "--context", "kind-east", "get", "nodes", "-o", "json").stdout)["items"]
+        self.assertTrue(all(c["status"] == "True" for n in nodes for c in n["status"]["conditions"]
+                            if c["type"] == "Ready"))
+
     def test_config_errors(self):
         r = self.run_tool("kind", "create", "cluster", "--config", "-", input="kind: Cluster\napiVersion: v9\n")
         self.assertEqual((r.returncode, r.stderr), (1, "ERROR: failed to create cluster: unknown apiVersion: v9\n"))
