@@ -3,6 +3,7 @@
 #include "render/mesh.hpp"
 #include "support/bringup_lab.hpp"
 #include "util/error.hpp"
+#include "util/files.hpp"
 
 #include <doctest/doctest.h>
 
@@ -46,6 +47,50 @@ TEST_CASE("actions::apps") {
     CHECK(actions::application_names(files) == std::vector<std::string>{"east-httpbin", "west-httpbin"});
     std::filesystem::remove(lab.state() / "index.json"); // without an index: the directories
     CHECK(actions::argocd_manifest_files(lab.state()) == files);
+  }
+
+  SUBCASE("wave by wave: a wave is applied once the waves before it are Synced and Healthy") {
+    const auto annotate = [&](const std::string& file, const std::string& wave) {
+      auto text = util::read_file(lab.state() / file);
+      const std::string anchor = "  namespace: argocd\n";
+      text.replace(text.find(anchor), anchor.size(),
+                   anchor + "  annotations:\n    argocd.argoproj.io/sync-wave: \"" + wave + "\"\n");
+      util::write_file_atomic(lab.state() / file, text);
+    };
+    annotate("argocd/applications/east-httpbin.yaml", "-2");
+    annotate("argocd/applications/west-httpbin.yaml", "0");
+    const auto waves = actions::sync_waves(actions::argocd_manifest_files(lab.state()));
+    REQUIRE(waves.size() == 2);
+    CHECK(waves[0].wave == -2);
+    CHECK(waves[0].names == std::vector<std::string>{"east-httpbin"});
+    CHECK(waves[0].files.front() == lab.state() / "argocd/projects/apps.yaml"); // projects lead
+    CHECK(waves[1].names == std::vector<std::string>{"west-httpbin"});
+
+    runner.on(get_apps, exec::Completed{.out = list({app("east-httpbin", "OutOfSync", "Missing")})});
+    runner.on(get_apps, exec::Completed{.out = list({app("east-httpbin", "Synced", "Healthy")})});
+    const auto run = test::run_step(plan, "argocd/apps", runner, {});
+    CHECK(run.facts.at("waves") == "2");
+    const auto calls = runner.calls();
+    REQUIRE(calls.size() == 4); // apply, get, get, apply
+    const auto first = test::yaml_docs(*calls[0].input);
+    REQUIRE(first.size() == 2);
+    CHECK(first[0]["kind"].as<std::string>() == "AppProject");
+    CHECK(first[1]["metadata"]["name"].as<std::string>() == "east-httpbin");
+    CHECK(calls[1].argv == get_apps);
+    CHECK(calls[2].argv == get_apps);
+    const auto last = test::yaml_docs(*calls[3].input);
+    REQUIRE(last.size() == 1);
+    CHECK(last[0]["metadata"]["name"].as<std::string>() == "west-httpbin");
+  }
+
+  SUBCASE("a sync wave that is not an integer is an error naming the file") {
+    auto text = util::read_file(lab.state() / "argocd/applications/west-httpbin.yaml");
+    text.replace(text.find("  namespace: argocd\n"), 19,
+                 "  namespace: argocd\n  annotations: {argocd.argoproj.io/sync-wave: soon}");
+    util::write_file_atomic(lab.state() / "argocd/applications/west-httpbin.yaml", text);
+    CHECK_THROWS_WITH_AS(actions::sync_waves(actions::argocd_manifest_files(lab.state())),
+                         doctest::Contains("west-httpbin.yaml: annotation argocd.argoproj.io/sync-wave is \"soon\""),
+                         Error);
   }
 
   SUBCASE("applied after Argo CD, every registration and every CA; sync after that") {

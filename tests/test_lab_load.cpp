@@ -183,6 +183,7 @@ TEST_CASE("lab::load stamps") {
     REQUIRE(blau.git.has_value());
     CHECK(blau.git->revision == "HEAD");
     CHECK(blau.hosts == std::vector<std::string>{"httpbin.blau.demo.lab", "echo.blau.demo.lab"});
+    CHECK(blau.port == 80); // not written: the default
     CHECK(blau.values_yaml == "stamp: blau\ncluster: ${cluster}\nlocality: ${region}/${zone}/${subzone}\n");
     CHECK(lab.argocd.enabled);
     CHECK(lab.argocd.cluster == "kube-00");

@@ -13,6 +13,16 @@ TEST_CASE("lab::Locality") {
   SUBCASE("keeps an empty zone when a subzone is set") { CHECK(Locality{"r", "", "s"}.str() == "r//s"); }
 }
 
+TEST_CASE("lab::ingress names") {
+  SUBCASE("the Service is the host's first label") {
+    CHECK(ingress_service("httpbin.blau.demo.lab") == "httpbin");
+    CHECK(ingress_service("echo") == "echo");
+  }
+  SUBCASE("the TLS secret is the host with dashes, then -tls") {
+    CHECK(ingress_secret_name("httpbin.blau.demo.lab") == "httpbin-blau-demo-lab-tls");
+  }
+}
+
 TEST_CASE("lab::Lab lookups") {
   Lab lab;
   lab.prefix = "mesh";

@@ -4,9 +4,11 @@
 // marker naming the CA file. MESHLAB_UPDATE_GOLDEN=1 (`make golden`) rewrites the
 // golden files; review that diff like code.
 #include "lab/load.hpp"
+#include "pki/verify.hpp"
 #include "render/render.hpp"
 
 #include "support/cloud_config.hpp"
+#include "support/subprocess.hpp"
 #include "support/temp_dir.hpp"
 #include "util/files.hpp"
 
@@ -123,6 +125,31 @@ void check_ca_structure(const lab::Lab& lab, const fs::path& out) {
   }
 }
 
+// Every TLS host of every app, on each cluster the app targets, has a server certificate
+// that the openssl CLI verifies against the lab root (with the cluster's intermediate as
+// the untrusted link) for that host name and for TLS servers; SAN = the host, serverAuth,
+// not a CA.
+void check_host_certificates(const lab::Lab& lab, const fs::path& out) {
+  for (const auto& app : lab.apps)
+    for (const auto* cluster : lab.resolve(app.targets))
+      for (const auto& host : app.hosts) {
+        CAPTURE(cluster->name);
+        CAPTURE(host);
+        const auto crt = out / "ca" / cluster->name / "ingress" / host / "tls.crt";
+        REQUIRE(fs::is_regular_file(crt));
+        CHECK((fs::status(crt.parent_path() / "tls.key").permissions() & fs::perms::all) == fs::perms(0600));
+        const auto info = pki::inspect_certificate(util::read_file(crt), crt.string());
+        CHECK(info.dns_names == std::vector<std::string>{host});
+        CHECK(info.extended_key_usage == std::vector<std::string>{"serverAuth"});
+        CHECK(!info.is_ca);
+        const auto run = test::run({"openssl", "verify", "-x509_strict", "-purpose", "sslserver", "-verify_hostname",
+                                    host, "-CAfile", (out / "ca/root-cert.pem").string(), "-untrusted",
+                                    (out / "ca" / cluster->name / "ca-cert.pem").string(), crt.string()});
+        CAPTURE(run.output);
+        CHECK(run.exit_code == 0);
+      }
+}
+
 // Every YAML file parses; every user-data file passes `cloud-init schema`.
 void check_parses(const fs::path& out, const std::map<std::string, std::string>& files) {
   for (const auto& [path, content] : files) {
@@ -149,6 +176,7 @@ TEST_CASE("render golden") {
     test::TempDir out;
     render::render_all(lab, render::RenderOptions{.out_dir = out.path()});
     check_ca_structure(lab, out.path());
+    check_host_certificates(lab, out.path());
     const auto rendered = normalized_output(out.path());
     check_parses(out.path(), rendered);
 

@@ -27,7 +27,9 @@ namespace {
 //           cni.enabled -> pilot.cni.enabled in templates/istiod-injector-configmap.yaml)
 //   gateway manifests/charts/gateway/values.yaml and values.schema.json, whose top level
 //           has additionalProperties: false, so an unknown key fails the install
-//           (name, revision, networkGateway).
+//           (name, revision, networkGateway; networkGatewayPorts.<port name>.port and
+//           .targetPort, new in 1.30, read by templates/_helpers.tpl gateway.networkGatewayPort
+//           for the ports status-port, tls, tls-istiod, tls-webhook).
 // Adding a key to a template without checking the chart (and this table) fails here.
 const std::map<std::string, std::set<std::string>> k_chart_keys{
     {"base", {"defaultRevision"}},
@@ -35,7 +37,9 @@ const std::map<std::string, std::set<std::string>> k_chart_keys{
     {"istiod",
      {"revision", "global.meshID", "global.multiCluster.clusterName", "global.network", "global.proxy.clusterDomain",
       "meshConfig.trustDomain", "cni.enabled"}},
-    {"gateway", {"name", "revision", "networkGateway"}},
+    {"gateway",
+     {"name", "revision", "networkGateway", "networkGatewayPorts.status-port.port",
+      "networkGatewayPorts.status-port.targetPort"}},
 };
 
 const std::map<std::string, std::string> k_chart_of{{"base", "base"},
@@ -90,6 +94,23 @@ TEST_CASE("render::helm_values") {
     CHECK(!values(render_mesh_of(kind_locality_lab()), "east", "istiod")["cni"]);
   }
 
+  SUBCASE("separate cells are separate meshes: their own mesh ID and trust domain") {
+    auto lab = stamps_lab();
+    lab.clusters.push_back(make_cluster("pizza-1", lab::Provider::multipass, "pizza", "pizza-1-network", "milky-way",
+                                        "solar-system", "pizza-1", "pizza.local"));
+    lab.cells.push_back(make_cell("pizza", "pizza.local", lab::NetworkMode::multi, {"pizza-1"}));
+    const auto artifacts = render_mesh_of(lab);
+    const auto pasta = values(artifacts, "pasta-1", "istiod");
+    const auto pizza = values(artifacts, "pizza-1", "istiod");
+    CHECK(pasta["global"]["meshID"].as<std::string>() == "pasta");
+    CHECK(pizza["global"]["meshID"].as<std::string>() == "pizza");
+    CHECK(pasta["meshConfig"]["trustDomain"].as<std::string>() == "pasta.local");
+    CHECK(pizza["meshConfig"]["trustDomain"].as<std::string>() == "pizza.local");
+    // Both clusters of pasta share theirs.
+    CHECK(values(artifacts, "pasta-2", "istiod")["global"]["meshID"].as<std::string>() == "pasta");
+    CHECK(values(artifacts, "pasta-2", "istiod")["meshConfig"]["trustDomain"].as<std::string>() == "pasta.local");
+  }
+
   SUBCASE("cni: k3s paths on multipass, chart defaults on kind") {
     const auto k3s = values(render_mesh_of(multi_primary_lab()), "kube-02", "cni");
     CHECK(k3s["cniBinDir"].as<std::string>() == "/var/lib/rancher/k3s/data/cni");
@@ -110,6 +131,16 @@ TEST_CASE("render::helm_values") {
     const auto eastwest = values(artifacts, "west", "eastwest-gateway");
     CHECK(eastwest["name"].as<std::string>() == "istio-eastwestgateway");
     CHECK(eastwest["networkGateway"].as<std::string>() == "west-network");
+    // kind gives each LoadBalancer its own MetalLB address: the chart's ports stay.
+    CHECK(!eastwest["networkGatewayPorts"]);
+  }
+
+  SUBCASE("k3s: the east-west status port does not collide with the ingress gateway's in servicelb") {
+    const auto artifacts = render_mesh_of(multi_primary_lab());
+    const auto eastwest = values(artifacts, "kube-01", "eastwest-gateway");
+    CHECK(eastwest["networkGatewayPorts"]["status-port"]["port"].as<int>() == 15022);
+    CHECK(eastwest["networkGatewayPorts"]["status-port"]["targetPort"].as<int>() == 15021);
+    CHECK(!values(artifacts, "kube-01", "ingress-gateway")["networkGatewayPorts"]);
   }
 
   SUBCASE("a single-network cell gets an east-west gateway only for a VM") {

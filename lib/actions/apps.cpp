@@ -10,6 +10,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <map>
+#include <optional>
 
 namespace meshlab::actions {
 
@@ -56,16 +58,44 @@ std::string joined_message(const nlohmann::json& status) {
   return out;
 }
 
-void apply_manifests(const LaunchContext& ctx, const lab::Cluster& host, const std::vector<fs::path>& files,
-                     plan::StepContext& sc) {
+void apply_files(const kube::Kubectl& kubectl, const std::vector<fs::path>& files) {
   std::string stream;
   for (const auto& file : files) {
     auto text = util::read_file(file);
     if (!text.empty() && text.back() != '\n') text += '\n';
     stream += (stream.empty() ? "" : "---\n") + text;
   }
-  apply_yaml(kubectl_for(ctx, host, sc.runner), stream);
+  apply_yaml(kubectl, stream);
+}
+
+// Argo CD orders sync waves only among the resources of one sync (an app of apps); meshlab
+// applies the Applications itself, so it keeps their order: each wave is applied once the
+// waves before it are Synced and Healthy (CRDs before the CNI agent before istiod before
+// the gateways before the apps). The last wave is left to apps/sync.
+void apply_in_waves(const LaunchContext& ctx, const lab::Cluster& host, const std::vector<fs::path>& files,
+                    plan::StepContext& sc) {
+  const auto kubectl = kubectl_for(ctx, host, sc.runner);
+  const auto waves = sync_waves(files);
+  const auto deadline = util::Clock::now() + k_sync_timeout;
+  for (std::size_t i = 0; i < waves.size(); ++i) {
+    apply_files(kubectl, waves[i].files);
+    if (i + 1 < waves.size()) wait_for_apps(kubectl, waves[i].names, deadline);
+  }
   sc.facts["manifests"] = std::to_string(files.size());
+  sc.facts["waves"] = std::to_string(waves.size());
+}
+
+int wave_of(const YAML::Node& doc, const fs::path& file) {
+  const auto annotations = doc["metadata"]["annotations"];
+  if (!annotations || !annotations[k_sync_wave_annotation]) return 0;
+  const auto text = annotations[k_sync_wave_annotation].as<std::string>();
+  try {
+    std::size_t used = 0;
+    const int wave = std::stoi(text, &used);
+    if (used == text.size()) return wave;
+  } catch (const std::exception&) {
+  }
+  throw Error(fmt::format("{}: annotation {} is \"{}\", not an integer", file.string(), k_sync_wave_annotation, text));
 }
 
 } // namespace
@@ -94,6 +124,41 @@ std::vector<std::string> application_names(const std::vector<fs::path>& files) {
     }
   }
   return names;
+}
+
+std::vector<SyncWave> sync_waves(const std::vector<fs::path>& files) {
+  std::map<int, SyncWave> by_wave;
+  std::vector<fs::path> projects;
+  for (const auto& file : files) {
+    std::optional<int> wave;
+    std::vector<std::string> names;
+    try {
+      for (const auto& doc : YAML::LoadAll(util::read_file(file))) {
+        if (!doc.IsMap() || !doc["kind"] || doc["kind"].as<std::string>() != "Application") continue;
+        const int this_wave = wave_of(doc, file);
+        if (wave && *wave != this_wave)
+          throw Error(fmt::format("{}: holds Applications of sync waves {} and {}; keep one wave per file",
+                                  file.string(), *wave, this_wave));
+        wave = this_wave;
+        names.push_back(doc["metadata"]["name"].as<std::string>());
+      }
+    } catch (const YAML::Exception& e) {
+      throw Error(fmt::format("{}: not a valid Argo CD manifest: {}", file.string(), e.what()));
+    }
+    if (!wave) {
+      projects.push_back(file);
+      continue;
+    }
+    auto& group = by_wave[*wave];
+    group.wave = *wave;
+    group.files.push_back(file);
+    group.names.insert(group.names.end(), names.begin(), names.end());
+  }
+  std::vector<SyncWave> out;
+  for (auto& [wave, group] : by_wave) out.push_back(std::move(group));
+  if (out.empty()) out.push_back(SyncWave{});
+  out.front().files.insert(out.front().files.begin(), projects.begin(), projects.end());
+  return out;
 }
 
 std::vector<AppHealth> app_health(const nlohmann::json& items, const std::vector<std::string>& names) {
@@ -192,10 +257,10 @@ void add_apps_steps(plan::PlanBuilder& builder, const LaunchContext& ctx) {
   }
   builder.add(plan::Step{
       .id = ids::argocd_apps(),
-      .title = "Applying the Argo CD projects and applications",
+      .title = "Applying the Argo CD projects and applications, wave by wave",
       .needs = needs,
       .inputs_hash = digest(parts),
-      .run = [ctx, host, files](plan::StepContext& sc) { apply_manifests(ctx, *host, files, sc); },
+      .run = [ctx, host, files](plan::StepContext& sc) { apply_in_waves(ctx, *host, files, sc); },
       .verify =
           [ctx, host, files](exec::Runner& runner) {
             return apps_present(kubectl_for(ctx, *host, runner), application_names(files));

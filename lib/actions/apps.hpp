@@ -1,6 +1,6 @@
 // The lab's Argo CD objects and the wait for them: argocd/apps applies the rendered
-// AppProjects and Applications (<state>/argocd/, see index.json) on the Argo CD cluster;
-// apps/sync polls the Applications until every one is Synced and Healthy, and otherwise
+// AppProjects and Applications (<state>/argocd/, see index.json) on the Argo CD cluster,
+// one sync wave after the other; apps/sync polls the Applications until every one is Synced and Healthy, and otherwise
 // reports each app that is not, with Argo CD's own message.
 #pragma once
 
@@ -18,14 +18,33 @@
 namespace meshlab::actions {
 
 // Adds argocd/apps (after argocd/install, every argocd/register/<c> and every
-// cluster/<c>/cacerts, since istiod must find its CA when it first starts) and apps/sync;
-// nothing when the lab has no Argo CD or nothing was rendered for it.
+// cluster/<c>/cacerts, since istiod must find its CA when it first starts), which applies
+// the projects and then the Applications wave by wave (sync_waves), waiting for each wave
+// but the last to be Synced and Healthy; and apps/sync, which waits for all of them.
+// Nothing when the lab has no Argo CD or nothing was rendered for it.
 void add_apps_steps(plan::PlanBuilder& builder, const LaunchContext& ctx);
 
 // The rendered Argo CD manifests in `state_dir`, AppProjects first (Applications name
 // them), each group in path order: the files index.json lists with kind "argocd", or,
 // without an index, the YAML files under argocd/projects/ and argocd/applications/.
 std::vector<std::filesystem::path> argocd_manifest_files(const std::filesystem::path& state_dir);
+
+// The annotation that orders Applications (argo-cd docs: sync waves); missing means 0.
+inline constexpr const char* k_sync_wave_annotation = "argocd.argoproj.io/sync-wave";
+
+// The Applications of one sync wave: their files and names.
+struct SyncWave {
+  int wave = 0;
+  std::vector<std::filesystem::path> files;
+  std::vector<std::string> names;
+};
+
+// `files` (argocd_manifest_files) grouped by the sync wave of their Applications, lowest
+// wave first, each group in `files` order; files without an Application (AppProjects) lead
+// the first group, so projects exist before anything names them. Never empty. Throws
+// meshlab::Error naming a file that cannot be parsed, holds two waves, or has a wave that
+// is not an integer.
+std::vector<SyncWave> sync_waves(const std::vector<std::filesystem::path>& files);
 
 // metadata.name of every Application in `files`. Throws meshlab::Error naming a file that
 // cannot be read or parsed.

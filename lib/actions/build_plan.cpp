@@ -3,8 +3,11 @@
 #include "actions/apps.hpp"
 #include "actions/argocd.hpp"
 #include "actions/cacerts.hpp"
+#include "actions/coredns.hpp"
+#include "actions/ingress.hpp"
 #include "actions/kubeconfig.hpp"
 #include "actions/machines.hpp"
+#include "actions/mesh_resources.hpp"
 #include "actions/remote_secrets.hpp"
 #include "actions/vm_join.hpp"
 
@@ -20,6 +23,9 @@ plan::Plan build_plan(const LaunchContext& ctx) {
   add_argocd_steps(builder, ctx);
   add_remote_secrets_steps(builder, ctx);
   add_apps_steps(builder, ctx);
+  add_coredns_steps(builder, ctx);
+  add_mesh_resource_steps(builder, ctx); // after the apps: they need apps/sync
+  add_ingress_steps(builder, ctx);
   add_vm_join_steps(builder, ctx);
   return builder.build();
 }

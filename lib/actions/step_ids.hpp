@@ -21,11 +21,18 @@ inline std::string cluster_ready(const std::string& c) { return "cluster/" + c +
 inline std::string cluster_mirrors(const std::string& c) { return "cluster/" + c + "/mirrors"; }           // kind: hosts.toml on every node
 inline std::string cluster_loadbalancer(const std::string& c) { return "cluster/" + c + "/loadbalancer"; } // kind: MetalLB + pool
 inline std::string cluster_cacerts(const std::string& c) { return "cluster/" + c + "/cacerts"; }
+// The lab's `dns` entries in the cluster's CoreDNS, which was restarted to read them.
+inline std::string cluster_dns(const std::string& c) { return "cluster/" + c + "/dns"; }
 inline std::string kubeconfig_merge() { return "kubeconfig/merge"; }                          // user's kubeconfig
 inline std::string argocd_install() { return "argocd/install"; }
 inline std::string argocd_register(const std::string& c) { return "argocd/register/" + c; }
 inline std::string remote_secrets(const std::string& cell) { return "mesh/" + cell + "/remote-secrets"; }
 inline std::string argocd_apps() { return "argocd/apps"; }                                    // AppProjects + Applications applied
 inline std::string apps_sync() { return "apps/sync"; }                                        // every app Synced and Healthy
+// The rendered Istio resources (clusters/<c>/istio/: network label, cross-network Gateway,
+// istiod exposure, DestinationRules) applied.
+inline std::string mesh_resources(const std::string& c) { return "istio/" + c + "/resources"; }
+// Every TLS host of the cluster served: Secret <host>-tls, Gateway and VirtualService applied.
+inline std::string ingress(const std::string& c) { return "ingress/" + c; }
 
 } // namespace meshlab::actions::ids

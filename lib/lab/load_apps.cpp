@@ -185,13 +185,14 @@ void read_apps(Reader& reader, const Field& field, Lab& lab) {
     App app;
     app.name = entry.key;
     MapReader m(reader, entry.value, entry.path, entry.key_at,
-                {"namespace", "git", "helm", "targets", "values", "hosts"}, "an app");
+                {"namespace", "git", "helm", "targets", "values", "hosts", "port"}, "an app");
     if (auto v = m.string("namespace")) app.namespace_ = *v;
     if (const Field* f = m.get("git")) read_git(reader, *f, app);
     if (const Field* f = m.get("helm")) read_helm(reader, *f, app);
     if (const Field* f = m.get("targets")) app.targets = read_targets(reader, *f);
     if (const Field* f = m.get("values")) read_values(reader, *f, app);
     if (auto v = m.strings("hosts")) app.hosts = *v;
+    if (auto v = m.integer("port")) app.port = *v;
     m.finish();
     lab.apps.push_back(std::move(app));
   }

@@ -63,6 +63,15 @@ bool Lab::selects(const Targets& targets, const Cluster& cluster) {
   return false;
 }
 
+std::string ingress_service(std::string_view host) { return std::string(host.substr(0, host.find('.'))); }
+
+std::string ingress_secret_name(std::string_view host) {
+  std::string name(host);
+  for (auto& c : name)
+    if (c == '.') c = '-';
+  return name + "-tls";
+}
+
 std::string Lab::instance_name(std::string_view short_name) const {
   if (prefix.empty()) return std::string(short_name);
   return prefix + "-" + std::string(short_name);

@@ -172,6 +172,8 @@ struct App {
   std::string values_yaml;           // Helm values as YAML text; may use ${cluster} ${cell}
                                      // ${network} ${domain} ${region} ${zone} ${subzone}
   std::vector<std::string> hosts;    // TLS ingress hosts under the lab domain
+  int port = 80;                     // Service port the ingress gateway routes each host to;
+                                     // the Service is the host's first label (see ingress_service)
 };
 
 struct Failover {
@@ -247,6 +249,14 @@ struct Lab {
   // Where the key of a path was written (for names: "vms.db", "dns.echo.demo.lab").
   Position where_key(const std::string& path) const;
 };
+
+// The Service in the app's namespace that TLS ingress host `host` is routed to: its first
+// DNS label ("httpbin.blau.demo.lab" → "httpbin").
+std::string ingress_service(std::string_view host);
+// The kubernetes.io/tls Secret in istio-system holding `host`'s server certificate, named in
+// its Gateway's credentialName: the host with '.' turned into '-', then "-tls"
+// ("httpbin.blau.demo.lab" → "httpbin-blau-demo-lab-tls").
+std::string ingress_secret_name(std::string_view host);
 
 std::string_view to_string(Provider provider);
 std::string_view to_string(ClusterRole role);

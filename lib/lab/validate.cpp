@@ -164,6 +164,35 @@ void check_names(Checker& checker) {
   for (const auto& vm : lab.vms) machine("vms", vm.name);
 }
 
+namespace {
+
+// Separate cells are separate meshes: every cell's istiod signs from an intermediate of the
+// same lab root, so only distinct mesh IDs and trust domains keep one cell's identities
+// from being taken for another's.
+void check_separate_meshes(Checker& checker) {
+  const Lab& lab = checker.lab();
+  std::map<std::string, std::string> mesh_ids, trust_domains; // value → first cell
+  for (const auto& cell : lab.cells) {
+    if (cell.clusters.empty()) continue; // no mesh at all; reported as such
+    const std::string path = "cells." + cell.name;
+    const auto report = [&](const char* key, const std::string& value, const std::string& other, const char* fix) {
+      const std::string message = fmt::format("{} \"{}\" is also the {} of cell {}; separate cells are separate meshes",
+                                              key, value, key, other);
+      if (checker.written(path + "." + key))
+        checker.error(path + "." + key, message, fix);
+      else
+        checker.error_at_key(path, fmt::format("{} (defaulted)", message), fix);
+    };
+    if (const auto [it, fresh] = mesh_ids.emplace(cell.mesh_id, cell.name); !fresh)
+      report("meshID", cell.mesh_id, it->second, "give each cell its own meshID");
+    if (const auto [it, fresh] = trust_domains.emplace(cell.trust_domain, cell.name); !fresh)
+      report("trustDomain", cell.trust_domain, it->second,
+             "give each cell its own trustDomain (it defaults to the cell's clusterDomain, cluster.local)");
+  }
+}
+
+} // namespace
+
 void check_cells(Checker& checker) {
   const Lab& lab = checker.lab();
   for (const auto& cell : lab.cells) {
@@ -182,6 +211,7 @@ void check_cells(Checker& checker) {
                       "write lower-case labels separated by dots, such as cluster.local");
     }
   }
+  check_separate_meshes(checker);
 }
 
 void check_clusters(Checker& checker) {

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <yaml-cpp/yaml.h>
 
 #include <set>
@@ -141,6 +142,9 @@ void check_app(Checker& checker, const App& app) {
       // The loader wrote this text itself; nothing the user can fix here.
     }
   }
+  if (checker.written(path + ".port") && (app.port < 1 || app.port > 65535))
+    checker.error(path + ".port", fmt::format("port {} is out of range; expected 1..65535", app.port),
+                  "write the port of the app's Service that its hosts are routed to");
   for (std::size_t i = 0; i < app.hosts.size(); ++i) {
     const std::string item = fmt::format("{}.hosts[{}]", path, i);
     const std::string& host = app.hosts[i];
@@ -216,8 +220,22 @@ void check_argocd(Checker& checker) {
                   fmt::format("write cluster: {}, or remove the key", management->name));
 }
 
+// A host names one Gateway server and one Secret on each cluster, so it belongs to one app.
+void check_unique_hosts(Checker& checker) {
+  std::map<std::string, std::string> owner; // host → app
+  for (const auto& app : checker.lab().apps)
+    for (std::size_t i = 0; i < app.hosts.size(); ++i) {
+      const auto [it, fresh] = owner.emplace(app.hosts[i], app.name);
+      if (!fresh && it->second != app.name)
+        checker.error(fmt::format("apps.{}.hosts[{}]", app.name, i),
+                      fmt::format("\"{}\" is already a host of apps.{}", app.hosts[i], it->second),
+                      "serve each host from one app");
+    }
+}
+
 void check_apps(Checker& checker) {
   for (const auto& app : checker.lab().apps) check_app(checker, app);
+  check_unique_hosts(checker);
 }
 
 } // namespace meshlab::lab::detail

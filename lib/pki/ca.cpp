@@ -282,6 +282,10 @@ void ensure_intermediate(const lab::Ca& ca, const RootSource& root, const fs::pa
   for (const char* name : k_files) checked.push_back(dir / name);
   const fs::path record = ca_dir / k_records / cluster;
   if (present.empty()) {
+    // Ingress certificates (host_cert.hpp) of an intermediate that is gone chain to nothing;
+    // they go too, so the new intermediate's directory can be renamed into place.
+    std::error_code ec;
+    fs::remove_all(dir / "ingress", ec);
     const CertPtr cert = issue_intermediate(ca, root(), cluster, dir);
     write_record(record, fingerprint(checked), cert.get());
   } else if (missing.empty()) {

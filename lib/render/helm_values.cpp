@@ -14,6 +14,9 @@ namespace {
 // istio-cni's templates/daemonset.yaml reads the top-level cniBinDir / cniConfDir.
 constexpr std::string_view k_k3s_cni_bin_dir = "/var/lib/rancher/k3s/data/cni";
 constexpr std::string_view k_k3s_cni_conf_dir = "/var/lib/rancher/k3s/agent/etc/cni/net.d";
+// Service port of the east-west gateway's status port on k3s, where servicelb gives every
+// LoadBalancer the node's own ports and the ingress gateway already publishes 15021.
+constexpr std::string_view k_k3s_eastwest_status_port = "15022";
 
 Data base_values(const lab::Lab& lab) {
   Data data;
@@ -51,6 +54,8 @@ Data gateway_values(const lab::Lab& lab, const lab::Cluster& cluster, std::strin
   data.set("revision", yaml_quote(lab.istio.revision));
   data.set("network_gateway", network_gateway);
   data.set("network", yaml_quote(cluster.network));
+  if (network_gateway && cluster.provider == lab::Provider::multipass)
+    data.set("k3s_status_port", std::string(k_k3s_eastwest_status_port));
   return data;
 }
 

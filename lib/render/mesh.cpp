@@ -77,6 +77,7 @@ std::vector<Artifact> render_mesh(const lab::Lab& lab, const TemplateSource& tem
                                                     purpose_of(release.component), cluster->name),
                              .content = release.values});
     for (auto& artifact : mesh::istio_resources(lab, *cluster, templates)) out.push_back(std::move(artifact));
+    for (auto& artifact : mesh::ingress_resources(lab, *cluster, templates)) out.push_back(std::move(artifact));
     if (auto dns = mesh::coredns_config(lab, *cluster, templates)) out.push_back(std::move(*dns));
     istio.push_back({cluster, std::move(releases)});
   }

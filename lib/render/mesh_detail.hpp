@@ -66,6 +66,14 @@ std::vector<Artifact> istio_resources(const lab::Lab& lab, const lab::Cluster& c
 // The WorkloadGroup a VM joins, and the Namespace and ServiceAccount it runs as.
 std::vector<Artifact> vm_resources(const lab::Lab& lab, const lab::Vm& vm, const TemplateSource& templates);
 
+// --- TLS ingress (ingress.cpp) ------------------------------------------------------------
+
+// A Gateway and a VirtualService per TLS host of each app `cluster` runs, as files
+// clusters/<cluster>/ingress/<host>.yaml (kind "ingress"). Throws meshlab::Error when an
+// app has hosts but istio.components leaves out ingress-gateway.
+std::vector<Artifact> ingress_resources(const lab::Lab& lab, const lab::Cluster& cluster,
+                                        const TemplateSource& templates);
+
 // --- CoreDNS (coredns.cpp) ---------------------------------------------------------------
 
 // The lab's `dns` entries for `cluster`, in the form its distribution reads; nullopt when

@@ -1,6 +1,7 @@
 #include "render/render.hpp"
 
 #include "pki/ca.hpp"
+#include "pki/host_cert.hpp"
 #include "render/artifact.hpp"
 #include "render/cloud_init.hpp"
 #include "render/engine.hpp"
@@ -38,6 +39,17 @@ bool is_artifact_path(const std::string& path) {
     start = end + 1;
   }
   return path.back() != '/';
+}
+
+// Every (cluster, host) pair that needs a server certificate: each host of each app on
+// each of the app's target clusters, in lab order.
+std::vector<pki::HostOnCluster> ingress_hosts(const lab::Lab& lab) {
+  std::vector<pki::HostOnCluster> out;
+  for (const auto& app : lab.apps)
+    if (!app.hosts.empty())
+      for (const auto* cluster : lab.resolve(app.targets))
+        for (const auto& host : app.hosts) out.push_back({cluster->name, host});
+  return out;
 }
 
 std::vector<Artifact> render_artifacts(const lab::Lab& lab, const NodeCa& ca, const TemplateSource& templates) {
@@ -78,7 +90,9 @@ RenderSummary render_all(const lab::Lab& lab, const RenderOptions& options) {
   for (const auto* cluster : lab.workload_clusters()) ca_clusters.push_back(cluster->name);
   auto lab_dir = fs::path(lab.source_file).parent_path();
   if (lab_dir.empty()) lab_dir = ".";
-  const auto ca_files = pki::ensure_ca(lab.ca, ca_clusters, out_dir, lab_dir);
+  auto ca_files = pki::ensure_ca(lab.ca, ca_clusters, out_dir, lab_dir);
+  auto host_files = pki::ensure_host_certificates(out_dir, ingress_hosts(lab));
+  std::move(host_files.begin(), host_files.end(), std::back_inserter(ca_files));
 
   const TemplateSource templates{options.templates_dir};
   const NodeCa ca{util::read_file(out_dir / "ca" / "root-cert.pem")};

@@ -35,7 +35,9 @@ struct RenderSummary {
 // Name of the index in the output directory.
 inline constexpr std::string_view k_index_file = "index.json";
 
-// Makes sure the CA exists (pki::ensure_ca: reused, never regenerated), renders every
+// Makes sure the CA exists (pki::ensure_ca: reused, never regenerated) with a server
+// certificate for every TLS host of every app on each of its clusters
+// (pki::ensure_host_certificates, reused while valid; index.json lists them as "ca"), renders every
 // artifact, writes each one atomically and only when its content changed (so a
 // re-render leaves files and their timestamps alone), removes files an earlier render
 // listed in index.json that the lab no longer produces (never under ca/), and writes

@@ -248,6 +248,75 @@ class LabLifecycle(E2ETestCase):
         for cluster in lab.workload():
             self.assertLessEqual(registered[cluster]["end"], first_app, f"apps before {cluster} was registered")
             self.assertLessEqual(cacerts[cluster]["end"], first_app, f"apps before {cluster} had its cacerts")
+        self.check_sync_waves(lab, apps)
+        self.check_ingress(lab, calls)
+
+    def deployed(self):
+        """Application name → when the fake Argo CD first synced it (fakes/argoapps.py, apply_effects)."""
+        found = {}
+
+        def walk(node):
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    if key == "argocd_deployed" and isinstance(value, dict):
+                        found.update({name: entry["time"] for name, entry in value.items()})
+                    else:
+                        walk(value)
+            elif isinstance(node, list):
+                for value in node:
+                    walk(value)
+
+        walk(json.loads(self.sandbox.fakectl("state")))
+        return found
+
+    def check_sync_waves(self, lab, apps):
+        """Argo CD orders sync waves only within one sync, so meshlab applies each wave of Applications
+        only once every Application of the waves before it is synced: base, cni, istiod, gateways, apps."""
+        applied = {}  # Application name → (wave, start of the apply that carried it)
+        for call in apps:
+            for doc in yaml.safe_load_all(call.get("stdin", "")):
+                if isinstance(doc, dict) and doc.get("kind") == "Application":
+                    wave = int((doc["metadata"].get("annotations") or {}).get("argocd.argoproj.io/sync-wave", "0"))
+                    applied.setdefault(doc["metadata"]["name"], (wave, call["start"]))
+        deployed = self.deployed()
+        waves = sorted({wave for wave, _ in applied.values()})
+        if lab.workload():
+            self.assertGreater(len(waves), 1, "the Istio charts come in more than one sync wave")
+        for name, (wave, start) in applied.items():
+            for earlier, (earlier_wave, _) in applied.items():
+                if earlier_wave < wave:
+                    self.assertIn(earlier, deployed, f"{earlier} never synced")
+                    self.assertLessEqual(deployed[earlier], start,
+                                         f"{name} (wave {wave}) applied before {earlier} (wave {earlier_wave}) synced")
+
+    def check_ingress(self, lab, calls):
+        """Each TLS host of an app, on every cluster of the app once it synced: its kubernetes.io/tls
+        secret <host with dashes>-tls in istio-system and its Gateway; the key never in meshlab's logs."""
+        state = self.sandbox.state_dir(lab.name)
+        logs = ""
+        for root, _, files in os.walk(os.path.join(state, "logs")):
+            logs += "".join(read(os.path.join(root, f)) for f in files)
+        deployed = self.deployed()
+        for app_name, app in (lab.spec.get("apps") or {}).items():
+            targets = app.get("targets", "all")
+            clusters = [c for c in lab.workload() if targets == "all"
+                        or (isinstance(targets, dict) and lab.clusters[c].get("cell") == targets.get("cell"))
+                        or (isinstance(targets, list) and c in targets)]
+            for cluster in clusters:
+                context = lab.instance(cluster)
+                for host in app.get("hosts") or []:
+                    name = host.replace(".", "-")
+                    secrets = [c for c in self.applies(calls, context, "kubernetes.io/tls")
+                               if f'"{name}-tls"' in c["stdin"] and '"istio-system"' in c["stdin"]]
+                    self.assertTrue(secrets, f"no TLS secret for {host} on {cluster}")
+                    gateways = self.applies(calls, context, f"name: \"{name}\"")
+                    self.assertTrue(gateways, f"no Gateway for {host} on {cluster}")
+                    synced = deployed.get(f"{cluster}-{app_name}")
+                    self.assertIsNotNone(synced, f"{cluster}-{app_name} never synced")
+                    self.assertLessEqual(synced, gateways[0]["start"], f"Gateway for {host} before its app synced")
+                    key = read(os.path.join(state, "ca", cluster, "ingress", host, "tls.key"), "rb")
+                    self.assertNotIn(base64.b64encode(key).decode(), logs, f"the key of {host} is in a log")
+
 
 
     def package_downloads(self):

@@ -41,7 +41,7 @@ inline std::string bringup_lab_yaml(const std::string& state_dir, const std::str
          "ca: {keyType: ecdsa, keySize: 256}\n"
          "cells:\n"
          "  mesh: {networkMode: multi}\n"
-         "  solo: {networkMode: single}\n"
+         "  solo: {networkMode: single, trustDomain: solo.local}\n"
          "clusters:\n"
          "  hub: " +
          hub +

@@ -1,0 +1,34 @@
+// Rendered manifests a launch step applies as they are: found through index.json by kind
+// and cluster, applied in one `kubectl apply`, and checked to be present for resume.
+#pragma once
+
+#include "actions/kube_access.hpp"
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace meshlab::actions {
+
+// The files index.json in `state_dir` lists with `kind` ("istio", "ingress", "coredns") for
+// `cluster` (as named in the lab), as paths under `state_dir`, in index order; empty when
+// there is no index yet (a plan built before rendering) or none matches. Throws
+// meshlab::Error when the index is not a meshlab index.
+std::vector<std::filesystem::path> rendered_files(const std::filesystem::path& state_dir, std::string_view kind,
+                                                  std::string_view cluster);
+
+// The files' documents as one YAML stream, read now. Throws meshlab::Error naming a file
+// that cannot be read.
+std::string yaml_stream_of(const std::vector<std::filesystem::path>& files);
+
+// Whether every object the documents in `files` describe exists (one `kubectl get
+// <kind>.<group> NAME` each). False when a file cannot be read or parsed; throws like lookup
+// when the cluster cannot be asked.
+bool objects_present(const kube::Kubectl& kubectl, const std::vector<std::filesystem::path>& files);
+
+// The digest of the files' names and contents, for Step::inputs_hash ("<missing>" for a
+// file not rendered yet).
+std::string files_digest(const std::vector<std::filesystem::path>& files, std::vector<std::string> parts = {});
+
+} // namespace meshlab::actions
