@@ -25,6 +25,9 @@ void add_delete_command(CLI::App& app, const GlobalOptions& global);
 // `meshlab argocd`: the lab's Argo CD URL, user and initial password (cli/argocd.cpp).
 void add_argocd_command(CLI::App& app, const GlobalOptions& global);
 
+// `meshlab verify`: check the live lab, report with evidence, JUnit for CI (cli/verify.cpp).
+void add_verify_command(CLI::App& app, const GlobalOptions& global);
+
 // `meshlab schema`: print the lab file's JSON Schema (cli/schema.cpp).
 void add_schema_command(CLI::App& app);
 
