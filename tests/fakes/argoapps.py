@@ -15,6 +15,7 @@ import time
 
 import fakelib
 import kubeworld as kw
+import meshsim
 
 
 def sync_reads_threshold(st):
@@ -178,7 +179,7 @@ def _effect_istio_base(app, source, target):
 
 
 # Functions (app, source, target Cluster) run once when an app first becomes Synced.
-EFFECTS = [_effect_create_namespace, _effect_istio_base]
+EFFECTS = [_effect_create_namespace, _effect_istio_base, meshsim.effect_mesh]
 
 
 def apply_effects(c, app, target_key):

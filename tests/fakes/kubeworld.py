@@ -852,9 +852,10 @@ def _reconcile_argocd(c, now):
 def reconcile(c, now=None):
     """Bring statuses up to date: node readiness, workloads and pods, services, tokens, Argo CD."""
     now = time.time() if now is None else now
+    not_ready = set((c.st.get("faults").get("mesh") or {}).get("not_ready_nodes") or [])
     for n in c.list_kind("", "Node"):
         conds = n["status"].setdefault("conditions", [])
-        ready = now >= _ready_at(n)
+        ready = now >= _ready_at(n) and n["metadata"]["name"] not in not_ready
         _set_condition(conds, "Ready", "True" if ready else "False",
                        "KubeletReady" if ready else "KubeletNotReady",
                        "kubelet is posting ready status" if ready else "container runtime network not ready")
