@@ -109,7 +109,7 @@ TEST_CASE("verify::report") {
     const auto run = test::run_tool({python->string(), "-c", k_junit_check, (dir / "junit.xml").string()});
     CAPTURE(run.output);
     CHECK(run.exit_code == 0);
-    CHECK(run.output == "ok 3 two-control-plane: not Ready | <&>\"'\n");
+    CHECK(run.output == "ok 3 two-control-plane: not Ready |   <&>\"'\n");
   }
 }
 

@@ -9,16 +9,29 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <map>
+#include <mutex>
 #include <string>
 
 namespace meshlab::test {
 
+// kubectl answers are kept in a table, so a SUBCASE can replace one the fixture scripted
+// (RecordingRunner would queue it behind the first); a kubectl command nobody scripted fails.
 struct VerifyWorld {
   lab::Lab lab;
   TempDir dir;
   RecordingRunner runner;
+  std::map<exec::Argv, exec::Completed> answers;
+  std::mutex mutex;
 
-  explicit VerifyWorld(lab::Lab l) : lab(std::move(l)) {}
+  explicit VerifyWorld(lab::Lab l) : lab(std::move(l)) {
+    runner.on_prefix({"kubectl"}, [this](const exec::Command& cmd) {
+      const std::lock_guard lock(mutex);
+      const auto found = answers.find(cmd.argv);
+      if (found != answers.end()) return found->second;
+      return exec::Completed{.exit_code = 1, .err = "no answer scripted for this command\n"};
+    });
+  }
 
   verify::VerifyContext ctx() { return verify::VerifyContext{lab, dir.path(), runner}; }
 
@@ -30,10 +43,11 @@ struct VerifyWorld {
     return argv;
   }
   void on_kubectl(const std::string& cluster, exec::Argv rest, const nlohmann::json& answer) {
-    runner.on(kubectl(cluster, std::move(rest)), exec::Completed{.out = answer.dump()});
+    on_kubectl(cluster, std::move(rest), exec::Completed{.out = answer.dump()});
   }
   void on_kubectl(const std::string& cluster, exec::Argv rest, exec::Completed answer) {
-    runner.on(kubectl(cluster, std::move(rest)), std::move(answer));
+    const std::lock_guard lock(mutex);
+    answers[kubectl(cluster, std::move(rest))] = std::move(answer);
   }
 };
 
