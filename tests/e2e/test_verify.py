@@ -25,6 +25,8 @@ sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 import harness  # noqa: E402
 from harness import lab_file  # noqa: E402
 
+import yaml  # noqa: E402
+
 MESHLAB = None  # set from argv in main
 
 
@@ -83,7 +85,8 @@ class VerifyLab(unittest.TestCase):
         return r, check_junit(self, junit)
 
     def kubectl(self, cluster, *args, stdin=None, check=True):
-        context = f"{self.LAB}-{cluster}"
+        prefix = (yaml.safe_load(harness.read(lab_file(self.LAB))) or {}).get("prefix", self.LAB)
+        context = f"{prefix}-{cluster}" if prefix else cluster
         argv = ["kubectl", "--kubeconfig", os.path.join(self.state, "kubeconfigs", cluster + ".yaml"),
                 "--context", context] + list(args)
         r = subprocess.run(argv, input=stdin, capture_output=True, text=True, env=self.sandbox.env, timeout=120)
@@ -245,6 +248,27 @@ class KindLocality(VerifyLab):
         r, _ = self.verify("--check", "eastwest", expect=1)
         self.assert_line(r.stdout, "FAIL", "eastwest", "cluster/west", "not found")
         self.assert_line(r.stdout, "pass", "eastwest", "cluster/east")
+
+
+class MultiPrimary(VerifyLab):
+    """k3s clusters in multipass VMs, a multi-network cell, and the VM virt-01."""
+    LAB = "multi-primary"
+
+    def test_all_pass_then_a_stopped_vm_fails(self):
+        r, cases = self.verify(expect=0)
+        self.assert_line(r.stdout, "pass", "nodes", "vm/virt-01", "virt-01 Running at 127.0.10.")
+        self.assert_line(r.stdout, "pass", "nodes", "cluster/kube-01", "with locality labels at milky-way/solar-system/kube-01")
+        self.assert_line(r.stdout, "pass", "eastwest", "cluster/kube-02")
+        self.assert_line(r.stdout, "pass", "istiod", "cluster/kube-01", "synced with kube-02")
+        self.assertIsNone(cases[("nodes", "vm/virt-01")].find("failure"))
+        stop = subprocess.run(["multipass", "stop", "virt-01"], capture_output=True, text=True, env=self.sandbox.env,
+                              timeout=120)
+        self.assertEqual(stop.returncode, 0, stop.stderr)
+        r, cases = self.verify("--check", "nodes", expect=1)
+        self.assert_line(r.stdout, "FAIL", "nodes", "vm/virt-01", "virt-01 is Stopped, not Running")
+        self.assert_line(r.stdout, "$ multipass info --format json")
+        self.assert_line(r.stdout, "virt-01 state=Stopped ipv4=-")
+        self.assertIn("Stopped", cases[("nodes", "vm/virt-01")].find("failure").get("message"))
 
 
 def foreign_cacerts():
