@@ -9,6 +9,9 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
 
 namespace meshlab::verify {
 
@@ -24,6 +27,31 @@ void require_launched(const lab::Lab& lab, const std::filesystem::path& state_di
                           lab.name, (state_dir / "kubeconfigs").string(), lab_file.empty() ? "" : " -f " + lab_file));
 }
 
+// Writes every command verify runs, its status, duration and output (secrets redacted) to one
+// log file. Probes run in parallel, so each command is logged to its own buffer and appended
+// whole under a lock.
+class LoggedRunner : public exec::Runner {
+public:
+  LoggedRunner(exec::Runner& inner, const std::filesystem::path& path) : m_inner(inner) {
+    std::filesystem::create_directories(path.parent_path());
+    m_file.open(path, std::ios::trunc);
+  }
+  exec::Completed run(const exec::Command& cmd) override {
+    std::ostringstream entry;
+    exec::Command logged = cmd;
+    logged.log = &entry;
+    auto done = m_inner.run(logged);
+    const std::lock_guard lock(m_mutex);
+    m_file << entry.str() << std::flush;
+    return done;
+  }
+
+private:
+  exec::Runner& m_inner;
+  std::ofstream m_file;
+  std::mutex m_mutex;
+};
+
 } // namespace
 
 Report verify(const VerifyOptions& options, exec::Runner& runner, std::ostream& out) {
@@ -31,7 +59,8 @@ Report verify(const VerifyOptions& options, exec::Runner& runner, std::ostream& 
   const auto checks = select_checks(all_checks(), options.checks);
   const std::filesystem::path state_dir = lab.state_dir;
   require_launched(lab, state_dir, options.lab_file);
-  const VerifyContext ctx{lab, state_dir, runner};
+  LoggedRunner logged(runner, state_dir / "logs" / "verify.log");
+  const VerifyContext ctx{lab, state_dir, logged};
   auto report = run_checks(ctx, checks);
   if (options.output == OutputFormat::json) out << to_json(report);
   else print_text(report, out);

@@ -20,7 +20,7 @@ struct VerifyOptions {
   std::vector<std::string> checks; // ids to run; empty: all
 };
 
-// Runs the checks through `runner`, prints the report on `out` (text or JSON) and writes the
+// Runs the checks through `runner` (every command logged to <state>/logs/verify.log), prints the report on `out` (text or JSON) and writes the
 // JUnit file atomically, also when checks failed. Returns the report. Throws LabError for an
 // invalid lab, UsageError for an unknown check id, meshlab::Error when the lab has not been
 // launched (no kubeconfig for any of its clusters) or the JUnit file cannot be written.

@@ -122,6 +122,11 @@ class CiSmoke(VerifyLab):
         self.assertIsNotNone(cases[("eastwest", "cell/smoke")].find("skipped"))
         self.assert_line(r.stdout, "istiod-1-30-3 Available and synced with one")
         self.assertNotIn("FAIL", r.stdout)
+        log = harness.read(os.path.join(self.state, "logs", "verify.log"))
+        self.assertIn("pilot-discovery request GET /debug/clusterz", log)
+        self.assertIn("get secret cacerts -n istio-system -o json", log)
+        self.assertNotIn("PRIVATE KEY", log)  # the cacerts Secret's output is redacted
+        self.assertNotIn("LS0tLS1CRUdJTi", log)  # nor its base64 ("-----BEGIN")
 
     def test_json_output_and_check_selection(self):
         r = self.sandbox.run("verify", "-f", lab_file(self.LAB), "--output", "json", "--check", "nodes",
