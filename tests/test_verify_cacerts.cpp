@@ -81,6 +81,20 @@ TEST_CASE("verify::cacerts") {
     CHECK(test::evidence_of(*r).find("get secret cacerts -n istio-system -o json") != std::string::npos);
     CHECK(test::find_result(results, "cluster/kube-01")->outcome == verify::Outcome::pass);
   }
+  SUBCASE("a root-cert.pem that is not the lab root fails, even when the intermediate chains") {
+    test::TempDir other;
+    pki::ensure_ca(test::small_ca(), {"kube-02"}, other.path(), other.path());
+    auto secret = cacerts_secret(w.dir.path(), "kube-02");
+    secret["data"]["root-cert.pem"] = util::base64_encode(util::read_file(other.path() / "ca" / "root-cert.pem"));
+    w.on_kubectl("kube-02", k_get_cacerts, secret);
+    const auto results = check.run(w.ctx());
+    const auto* r = test::find_result(results, "cluster/kube-02");
+    REQUIRE(r != nullptr);
+    CHECK(r->outcome == verify::Outcome::fail);
+    CAPTURE(r->message);
+    CHECK(r->message.rfind("root-cert.pem is not the lab root (", 0) == 0);
+    CHECK(r->message.find("meshlab Root CA") != std::string::npos);
+  }
   SUBCASE("a missing secret and a missing key fail") {
     w.on_kubectl("kube-01", k_get_cacerts,
                  exec::Completed{.exit_code = 1, .err = "Error from server (NotFound): secrets \"cacerts\" not found\n"});

@@ -59,6 +59,20 @@ CheckResult check_cacerts(const VerifyContext& ctx, const lab::Cluster& cluster,
     return result(k_id, who, Outcome::fail, "cacerts does not chain to the lab root: " + verdict.reason, {p.evidence});
   }
   p.evidence.lines.push_back(fmt::format("chain against {}: ok", root_path));
+  // istiod hands root-cert.pem to every workload as its trust anchor: it must be the lab's
+  // root too, or this cluster's workloads would not trust the other clusters' ones.
+  try {
+    const auto theirs = pki::inspect_certificate(secret_field(*secret, "root-cert.pem"), "root-cert.pem");
+    const auto ours = pki::inspect_certificate(root_pem, root_path);
+    p.evidence.lines.push_back(fmt::format("root-cert.pem: subject \"{}\", serial {}", theirs.subject, theirs.serial_hex));
+    if (theirs.serial_hex != ours.serial_hex || theirs.subject != ours.subject || theirs.subject_key_id != ours.subject_key_id)
+      return result(k_id, who, Outcome::fail,
+                    fmt::format("root-cert.pem is not the lab root (\"{}\", serial {})", theirs.subject, theirs.serial_hex),
+                    {p.evidence});
+  } catch (const Error& e) {
+    p.evidence.lines.emplace_back(e.what());
+    return result(k_id, who, Outcome::fail, "root-cert.pem holds no certificate", {p.evidence});
+  }
   return result(k_id, who, Outcome::pass, "cacerts chains to the lab root", {p.evidence});
 }
 
