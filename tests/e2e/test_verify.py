@@ -276,6 +276,21 @@ class MultiPrimary(VerifyLab):
         self.assertIn("Stopped", cases[("nodes", "vm/virt-01")].find("failure").get("message"))
 
 
+class Stamps(VerifyLab):
+    """A management cluster outside the mesh and cell pasta with its own trust domain."""
+    LAB = "stamps"
+
+    def test_all_pass_with_the_cells_trust_domain(self):
+        r, cases = self.verify(expect=0)
+        self.assert_line(r.stdout, "pass", "cacerts", "cluster/pasta-1/workloads", "spiffe://pasta.local/")
+        self.assert_line(r.stdout, "pass", "nodes", "cluster/kube-00")
+        self.assertNotIn(("istiod", "cluster/kube-00"), cases)  # not in a cell: no istiod to check
+        # Checks 1-5 all apply here (a multi-network cell, Argo CD, a VM): none is skipped.
+        core = ("nodes", "cacerts", "istiod", "eastwest", "argocd-apps")
+        self.assertFalse([line for line in r.stdout.splitlines()
+                          if line.startswith("FAIL") or (line.startswith("skip") and line.split()[1] in core)], r.stdout)
+
+
 def foreign_cacerts():
     """A cacerts Secret from a throwaway root (openssl CLI), as someone else's CA would make it."""
     with tempfile.TemporaryDirectory() as d:
