@@ -27,6 +27,8 @@ void add_argocd_command(CLI::App& app, const GlobalOptions& global);
 
 // `meshlab status`: the lab as it is now, as a table or JSON (cli/status.cpp).
 void add_status_command(CLI::App& app, const GlobalOptions& global);
+// `meshlab verify`: check the live lab, report with evidence, JUnit for CI (cli/verify.cpp).
+void add_verify_command(CLI::App& app, const GlobalOptions& global);
 
 // `meshlab schema`: print the lab file's JSON Schema (cli/schema.cpp).
 void add_schema_command(CLI::App& app);

@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   meshlab::cli::add_delete_command(app, global);
   meshlab::cli::add_argocd_command(app, global);
   meshlab::cli::add_status_command(app, global);
+  meshlab::cli::add_verify_command(app, global);
 
   try {
     // Ctrl-C and SIGTERM only set a flag from here on: runners stop their children, the

@@ -15,7 +15,7 @@ import time
 
 import fakelib
 import kubeworld as kw
-import yaml
+import meshsim
 
 
 def sync_reads_threshold(st):
@@ -178,39 +178,8 @@ def _effect_istio_base(app, source, target):
         kw.register_istio_crds(target)
 
 
-def _effect_istio_gateway(app, source, target):
-    """The gateway chart's Service (templates/service.yaml): named after `name` (else the
-    release), LoadBalancer, labels app/istio (the `istio-` prefix stripped), and with
-    networkGateway the network label and ports 15021/15443/15012/15017."""
-    if (source.get("chart") or "") != "gateway":
-        return
-    helm = source.get("helm") or {}
-    values = helm.get("valuesObject") or {}
-    if not values and helm.get("values"):
-        try:
-            values = yaml.safe_load(helm["values"]) or {}
-        except yaml.YAMLError:
-            values = {}
-    name = values.get("name") or helm.get("releaseName") or app["metadata"]["name"]
-    ns = (app.get("spec") or {}).get("destination", {}).get("namespace") or "default"
-    short = name[len("istio-"):] if name.startswith("istio-") else name
-    labels = {"app": name, "istio": short}
-    if values.get("networkGateway"):
-        labels["topology.istio.io/network"] = values["networkGateway"]
-        ports = [("status-port", 15021), ("tls", 15443), ("tls-istiod", 15012), ("tls-webhook", 15017)]
-    else:
-        ports = [("status-port", 15021), ("http2", 80), ("https", 443)]
-    if not target.namespace_exists(ns):
-        target.put({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
-    target.put({"apiVersion": "v1", "kind": "Service",
-                "metadata": {"name": name, "namespace": ns, "labels": dict(labels)},
-                "spec": {"type": (values.get("service") or {}).get("type", "LoadBalancer"),
-                         "selector": {"app": name, "istio": short},
-                         "ports": [{"name": n, "port": p, "protocol": "TCP", "targetPort": p} for n, p in ports]}})
-
-
 # Functions (app, source, target Cluster) run once when an app first becomes Synced.
-EFFECTS = [_effect_create_namespace, _effect_istio_base, _effect_istio_gateway]
+EFFECTS = [_effect_create_namespace, _effect_istio_base, meshsim.effect_mesh]
 
 
 def apply_effects(c, app, target_key):

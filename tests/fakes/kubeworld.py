@@ -853,9 +853,10 @@ def reconcile(c, now=None):
     """Bring statuses up to date: node readiness, workloads and pods, services, tokens, Argo CD."""
     now = time.time() if now is None else now
     containers = c.st.get("docker").get("containers", {}) if c.meta.get("flavor") == "kind" else {}
+    not_ready = set((c.st.get("faults").get("mesh") or {}).get("not_ready_nodes") or [])
     for n in c.list_kind("", "Node"):
         conds = n["status"].setdefault("conditions", [])
-        ready = now >= _ready_at(n)
+        ready = now >= _ready_at(n) and n["metadata"]["name"] not in not_ready
         # A kind node whose container is stopped (`docker stop`, a host reboot) is NotReady.
         node_container = containers.get(n["metadata"]["name"])
         if node_container is not None and node_container.get("state") != "running":

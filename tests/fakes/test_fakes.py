@@ -729,6 +729,44 @@ class TestKubectl(FakeTestCase):
         r = self.kubectl("label", "node", "one-worker", "topology.kubernetes.io/zone=other")
         self.assertEqual((r.returncode, r.stderr), (1, "error: 'topology.kubernetes.io/zone' already has a value (zone1), and --overwrite is false\n"))
 
+    def test_mesh_probes_and_faults(self):
+        """meshsim: istiod's /debug/clusterz, a sidecar's Envoy /certs, and the fakectl mesh switches."""
+        self.kubectl("create", "namespace", "istio-system")
+        remote = ("apiVersion: v1\nkind: Config\ncurrent-context: two\nclusters: [{name: two, cluster: {server: "
+                  "'https://two-control-plane:6443'}}]\ncontexts: [{name: two, context: {cluster: two, user: two}}]\n"
+                  "users: [{name: two, user: {token: not-issued}}]\n")
+        manifests = [
+            {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "istio-remote-secret-two", "namespace": "istio-system",
+                                                                "labels": {"istio/multiCluster": "true"}},
+             "stringData": {"two": remote}},
+            {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "istiod", "namespace": "istio-system"},
+             "spec": {"selector": {"matchLabels": {"app": "istiod"}}, "template": {
+                 "metadata": {"labels": {"app": "istiod"}}, "spec": {"containers": [{"name": "discovery"}]}}}},
+            {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "default"},
+             "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": {
+                 "metadata": {"labels": {"app": "web"}},
+                 "spec": {"containers": [{"name": "web"}, {"name": "istio-proxy"}]}}}}]
+        self.kubectl("apply", "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "List", "items": manifests}))
+        r = self.kubectl("exec", "deploy/istiod", "-n", "istio-system", "--", "pilot-discovery", "request", "GET",
+                         "/debug/clusterz")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout), [{"id": "two", "secretName": "istio-system/istio-remote-secret-two",
+                                                 "syncStatus": "timeout"}])  # no cluster "two" answers there
+        self.ok("fakectl", "mesh", "clusterz", "kind/one", "two", "synced")
+        r = self.kubectl("exec", "deploy/istiod", "-n", "istio-system", "--", "pilot-discovery", "request", "GET",
+                         "/debug/clusterz")
+        self.assertEqual(json.loads(r.stdout)[0]["syncStatus"], "synced")
+        # No istiod chart synced here: the sidecar never got a certificate.
+        r = self.kubectl("exec", "deploy/web", "-c", "istio-proxy", "--", "pilot-agent", "request", "GET", "certs")
+        self.assertEqual((r.returncode, json.loads(r.stdout)), (0, {"certificates": []}))
+        self.ok("fakectl", "mesh", "node-not-ready", "one-worker")
+        node = json.loads(self.kubectl("get", "node", "one-worker", "-o", "json").stdout)
+        ready = [c for c in node["status"]["conditions"] if c["type"] == "Ready"][0]
+        self.assertEqual(ready["status"], "False")
+        self.ok("fakectl", "mesh", "node-not-ready", "one-worker", "--clear")
+        node = json.loads(self.kubectl("get", "node", "one-worker", "-o", "json").stdout)
+        self.assertEqual([c for c in node["status"]["conditions"] if c["type"] == "Ready"][0]["status"], "True")
+
     def test_apply_get_delete_and_output_formats(self):
         self.assertEqual(self.kubectl("create", "namespace", "istio-system").stdout, "namespace/istio-system created\n")
         ca = os.path.join(self.tmp, "ca-cert.pem")
@@ -758,6 +796,9 @@ class TestKubectl(FakeTestCase):
         self.assertEqual((r.stdout, r.stderr), ("", "No resources found in istio-system namespace.\n"))
         self.assertEqual(self.kubectl("label", "--overwrite", "node", "one-worker", "topology.istio.io/subzone=s1").stdout, "node/one-worker labeled\n")
         self.assertEqual(self.kubectl("label", "--overwrite", "node/one-worker", "topology.istio.io/subzone=s1").stdout, "node/one-worker not labeled\n")
+        self.assertEqual(self.kubectl("label", "node", "one-worker", "topology.istio.io/subzone-").stdout, "node/one-worker labeled\n")
+        node = json.loads(self.kubectl("get", "node", "one-worker", "-o", "json").stdout)
+        self.assertNotIn("topology.istio.io/subzone", node["metadata"]["labels"])
         self.assertIn("node/one-control-plane condition met", self.kubectl("wait", "--for=condition=Ready", "nodes", "--all", "--timeout=10s").stdout)
         self.assertEqual(self.kubectl("version", "--client", "-o", "json").returncode, 0)
         self.assertIn("Server Version: v1.36.1", self.kubectl("version").stdout)

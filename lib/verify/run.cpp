@@ -1,0 +1,67 @@
+#include "verify/run.hpp"
+
+#include "util/error.hpp"
+
+#include <fmt/format.h>
+
+namespace meshlab::verify {
+
+Totals Report::totals() const {
+  Totals t;
+  for (const auto& check : checks)
+    for (const auto& r : check.results) {
+      ++t.results;
+      if (r.outcome == Outcome::pass) ++t.passed;
+      else if (r.outcome == Outcome::fail) ++t.failed;
+      else ++t.skipped;
+    }
+  return t;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::chrono::milliseconds since(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+}
+
+CheckRun run_one(const VerifyContext& ctx, const Check& check) {
+  CheckRun run{check.id, check.title, {}, {}};
+  const auto start = Clock::now();
+  try {
+    run.results = check.run(ctx);
+  } catch (const Interrupted&) {
+    throw;
+  } catch (const std::exception& e) {
+    CheckResult r;
+    r.check = check.id;
+    r.subject = "lab/" + ctx.lab.name;
+    r.outcome = Outcome::fail;
+    r.message = fmt::format("the check could not run: {}", e.what());
+    run.results.push_back(std::move(r));
+  }
+  run.elapsed = since(start);
+  if (!run.results.empty()) {
+    const auto share = run.elapsed / static_cast<long>(run.results.size());
+    for (auto& r : run.results) {
+      if (r.check.empty()) r.check = check.id;
+      if (r.elapsed.count() == 0) r.elapsed = share;
+    }
+  }
+  return run;
+}
+
+} // namespace
+
+Report run_checks(const VerifyContext& ctx, const std::vector<Check>& checks, std::size_t jobs) {
+  Report report;
+  report.lab = ctx.lab.name;
+  report.started = std::chrono::system_clock::now();
+  const auto start = Clock::now();
+  report.checks = parallel_map<CheckRun>(checks.size(), jobs, [&](std::size_t i) { return run_one(ctx, checks[i]); });
+  report.elapsed = since(start);
+  return report;
+}
+
+} // namespace meshlab::verify
