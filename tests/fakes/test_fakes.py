@@ -5,16 +5,20 @@ Run: python3 tests/fakes/test_fakes.py [-v] [TestClass.test_name]   (ctest: `fak
 Each test gets a fresh state dir and HOME; the fakes are first on PATH.
 """
 
+import base64
 import ipaddress
 import json
 import os
 import shutil
+import socket
+import ssl
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import unittest
+import urllib.parse
 
 HERE = os.path.dirname(os.path.realpath(__file__))
 sys.dont_write_bytecode = True  # nothing may write into the source tree
@@ -1049,6 +1053,75 @@ class TestMesh(FakeTestCase):
         self.assertEqual((r.returncode, r.stdout), (28, "000"))
         r, _ = self.curl(1, url=vm_url)
         self.assertTrue(r.stdout.endswith("#meshlab-status 503\n"))
+
+
+class TestIngressTls(FakeTestCase):
+    """ingress_tls.py: HTTPS on the fake ingress gateway's address, certificate by SNI from the cluster's tls secrets."""
+
+    HOST = "httpbin.blau.demo.lab"
+
+    def make_ca(self, name):
+        d = os.path.join(self.tmp, name)
+        os.makedirs(d)
+        run = lambda *a: subprocess.run(["openssl", *a], check=True, capture_output=True, cwd=d)  # noqa: E731
+        run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key",
+            "-out", "ca.crt", "-subj", f"/CN={name}", "-days", "2",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-addext", "basicConstraints=critical,CA:TRUE")
+        run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "tls.key",
+            "-out", "tls.csr", "-subj", f"/CN={self.HOST}")
+        with open(os.path.join(d, "ext"), "w") as f:
+            f.write(f"subjectAltName=DNS:{self.HOST}\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n"
+                    "authorityKeyIdentifier=keyid\n")
+        run("x509", "-req", "-in", "tls.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "tls.crt",
+            "-days", "1", "-extfile", "ext")
+        return d
+
+    def secret(self, d):
+        def b64(name):
+            with open(os.path.join(d, name), "rb") as f:
+                return base64.b64encode(f.read()).decode()
+        self.ok("kubectl", "--context", "kind-one", "apply", "-f", "-", input=json.dumps({
+            "apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+            "metadata": {"name": self.HOST.replace(".", "-") + "-tls", "namespace": "istio-system"},
+            "data": {"tls.crt": b64("tls.crt"), "tls.key": b64("tls.key")}}))
+
+    def get(self, url, cafile, host):
+        u = urllib.parse.urlsplit(url)
+        ctx = ssl.create_default_context(cafile=cafile)
+        with socket.create_connection((u.hostname, u.port), timeout=10) as raw:
+            with ctx.wrap_socket(raw, server_hostname=host) as tls:
+                tls.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+                return tls.recv(4096).decode()
+
+    def test_serves_the_hosts_certificate_on_the_gateway_address(self):
+        self.ok("kind", "create", "cluster", "--name", "one", "-q")
+        self.ok("kubectl", "--context", "kind-one", "apply", "-f", "-", input=(
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: istio-system}\n---\n"
+            "apiVersion: v1\nkind: Service\nmetadata: {name: istio-ingressgateway, namespace: istio-system}\n"
+            "spec: {type: LoadBalancer, selector: {istio: ingressgateway}, ports: [{name: http2, port: 80}]}\n"))
+        lab_ca, other_ca = self.make_ca("lab"), self.make_ca("other")
+        self.secret(lab_ca)
+        kubeconfig = os.path.join(self.home, ".kube", "config")
+        proc = subprocess.Popen([os.path.join(HERE, "ingress_tls.py"), "--kubeconfig", kubeconfig, "--context", "kind-one",
+                                 "--exit-on-stdin-eof"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=self.env)
+        try:
+            url = proc.stdout.readline().strip()
+            u = urllib.parse.urlsplit(url)
+            self.assertTrue(u.hostname.startswith("127.") and u.hostname != "127.0.0.1", url)
+            svc = json.loads(self.ok("kubectl", "--context", "kind-one", "get", "service", "istio-ingressgateway",
+                                     "-n", "istio-system", "-o", "json").stdout)
+            self.assertEqual(svc["status"]["loadBalancer"]["ingress"][0]["ip"], u.hostname)
+            self.assertIn({"name": "https", "port": u.port, "protocol": "TCP", "targetPort": 8443}, svc["spec"]["ports"])
+            answer = self.get(url, os.path.join(lab_ca, "ca.crt"), self.HOST)
+            self.assertTrue(answer.startswith("HTTP/1.1 200"), answer)
+            with self.assertRaises(ssl.SSLCertVerificationError):
+                self.get(url, os.path.join(other_ca, "ca.crt"), self.HOST)
+            with self.assertRaises(ssl.SSLError):
+                self.get(url, os.path.join(lab_ca, "ca.crt"), "echo.blau.demo.lab")  # no secret for that host
+        finally:
+            proc.stdin.close()
+            proc.wait(timeout=30)
+            proc.stdout.close()
 
 
 class TestAddresses(FakeTestCase):
