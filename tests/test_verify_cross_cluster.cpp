@@ -2,6 +2,7 @@
 #include "support/recording_runner.hpp"
 #include "support/temp_dir.hpp"
 #include "support/traffic_world.hpp"
+#include "util/error.hpp"
 #include "verify/traffic_checks.hpp"
 
 #include <doctest/doctest.h>
@@ -98,6 +99,14 @@ TEST_CASE("verify::cross_cluster") {
     CHECK(results[0].outcome == verify::Outcome::fail);
     CHECK(results[0].message.find("no ready pod with an istio-proxy sidecar") != std::string::npos);
     CHECK(results[1].message == "service httpbin/httpbin is missing on two");
+  }
+
+  SUBCASE("Ctrl-C is not a failed check") {
+    runner.on_prefix({"kubectl", "--kubeconfig", (dir.path() / "kubeconfigs" / "two.yaml").string(), "--context",
+                      "ci-smoke-two", "exec"},
+                     [](const exec::Command&) -> exec::Completed { throw Interrupted(); });
+    world.answer = [](const test::TrafficWorld::Pod&, const std::string&, int) { return std::string("x"); };
+    CHECK_THROWS_AS(verify::check_cross_cluster(ctx, options), Interrupted);
   }
 
   SUBCASE("a cell of one cluster is skipped") {

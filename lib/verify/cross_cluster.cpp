@@ -116,6 +116,8 @@ std::vector<CheckResult> check_cell(const VerifyContext& ctx, const TrafficOptio
       for (auto& pod : pods) names.push_back(pod.name), servers.push_back(std::move(pod));
       evidence.lines.push_back(fmt::format("{}: {}", cluster->name, names.empty() ? "no pods" : util::join(names, ", ")));
       listing.evidence.push_back(evidence);
+    } catch (const Interrupted&) {
+      throw; // Ctrl-C ends verify; it is not a failed check
     } catch (const Error& e) {
       listing.outcome = Outcome::fail;
       listing.message = fmt::format("cannot list the {} pods on {}: {}", target->service, cluster->name, e.what());
@@ -135,6 +137,8 @@ std::vector<CheckResult> check_cell(const VerifyContext& ctx, const TrafficOptio
     }
     try {
       judge_client(ctx, options, *cluster, clusters, *target, servers, result);
+    } catch (const Interrupted&) {
+      throw; // Ctrl-C ends verify; it is not a failed check
     } catch (const Error& e) {
       result.outcome = Outcome::fail;
       result.message = e.what();

@@ -168,6 +168,8 @@ CheckResult failover(const VerifyContext& ctx, const TrafficOptions& options, co
       after.lines.push_back(fmt::format("round {} after draining {}: {}", round + 1, rule.from, moved.text()));
       if (only_from(moved, rule.to)) break;
     }
+  } catch (const Interrupted&) {
+    throw; // Ctrl-C ends verify; it is not a failed check
   } catch (const Error& e) {
     problem = e.what();
   }
@@ -252,6 +254,8 @@ std::vector<CheckResult> check_locality(const VerifyContext& ctx, const TrafficO
       for (const auto& rule : policy.failover) results.push_back(failover(ctx, options, policy, rule, *target, servers));
       for (const auto& rule : policy.distribute)
         results.push_back(distribute(ctx, options, policy, rule, *target, servers));
+    } catch (const Interrupted&) {
+      throw; // Ctrl-C ends verify; it is not a failed check
     } catch (const Error& e) {
       results.push_back(CheckResult{k_id, "policy/" + policy.name, Outcome::fail, e.what(), {}, {}});
     }

@@ -71,6 +71,8 @@ CheckResult check_host(const VerifyContext& ctx, const std::string& host, const 
     result.outcome = response.status < 500 ? Outcome::pass : Outcome::fail;
     result.message = fmt::format("{} through {}:{} on {}: HTTP {}", url, gateway->address, gateway->port, cluster.name,
                                  response.status);
+  } catch (const Interrupted&) {
+    throw; // Ctrl-C ends verify; it is not a failed check
   } catch (const Error& e) {
     call.lines.push_back(e.what());
     result.message = e.what();
@@ -90,6 +92,8 @@ std::vector<CheckResult> check_tls_ingress(const VerifyContext& ctx, const Traff
         CheckResult result;
         try {
           result = check_host(ctx, host, *cluster);
+        } catch (const Interrupted&) {
+          throw; // Ctrl-C ends verify; it is not a failed check
         } catch (const Error& e) {
           result = CheckResult{k_id, fmt::format("host/{}@{}", host, cluster->name), Outcome::fail, e.what(), {}, {}};
         }

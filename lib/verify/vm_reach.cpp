@@ -107,6 +107,8 @@ std::vector<CheckResult> check_vm_reach(const VerifyContext& ctx, const TrafficO
       CheckResult result;
       try {
         result = run();
+      } catch (const Interrupted&) {
+        throw; // Ctrl-C ends verify; it is not a failed check
       } catch (const Error& e) {
         result = CheckResult{k_id, subject, Outcome::fail, e.what(), {}, {}};
       }
