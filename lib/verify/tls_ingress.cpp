@@ -63,7 +63,9 @@ CheckResult check_host(const VerifyContext& ctx, const std::string& host, const 
   request.url = url;
   request.timeout = std::chrono::seconds(10);
   request.ca_file = ca;
-  request.resolve = {fmt::format("{}:{}:{}", host, gateway->port, gateway->address)};
+  // curl wants an IPv6 address in brackets ("host:443:[fd00::1]")
+  const bool v6 = gateway->address.find(':') != std::string::npos;
+  request.resolve = {fmt::format("{}:{}:{}", host, gateway->port, v6 ? "[" + gateway->address + "]" : gateway->address)};
   Evidence call{fmt::format("curl -sS --cacert {} --resolve {} {}", ca.string(), request.resolve.front(), url), {}};
   try {
     const auto response = net::fetch(request);

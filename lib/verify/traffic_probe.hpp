@@ -8,6 +8,7 @@
 #include "lab/model.hpp"
 #include "verify/check.hpp"
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -104,7 +105,7 @@ bool locality_matches(const lab::Locality& locality, const std::string& pattern)
 // The clusters of `cell` as lab clusters, in lab order.
 std::vector<const lab::Cluster*> cell_clusters(const lab::Lab& lab, const lab::Cell& cell);
 
-// Seconds elapsed since `start`, for CheckResult::elapsed.
+// Time elapsed since `start`, for CheckResult::elapsed.
 std::chrono::milliseconds since(std::chrono::steady_clock::time_point start);
 
 } // namespace meshlab::verify
