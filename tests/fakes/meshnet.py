@@ -166,9 +166,11 @@ def _body(ep, svc_name, path):
 
 
 def parse_service_host(host):
-    """(svc, ns) for `<svc>.<ns>.svc.<domain>` (or `<svc>.<ns>`), else None."""
+    """(svc, ns) for `<svc>.<ns>.svc[.<domain>]`, else None. The short `<svc>.<ns>` form is left
+    out on purpose: it cannot be told from an outside name such as quay.io, which stays
+    unsimulated."""
     parts = host.split(".")
-    if len(parts) >= 3 and parts[2] == "svc" or len(parts) == 2:
+    if len(parts) >= 3 and parts[2] == "svc" and parts[0] and parts[1]:
         return parts[0], parts[1]
     return None
 
