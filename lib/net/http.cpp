@@ -34,6 +34,9 @@ Response fetch(const Request& request) {
   for (const auto& [name, value] : request.headers)
     headers.reset(curl_slist_append(headers.release(), fmt::format("{}: {}", name, value).c_str()));
 
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> resolve(nullptr, &curl_slist_free_all);
+  for (const auto& entry : request.resolve) resolve.reset(curl_slist_append(resolve.release(), entry.c_str()));
+
   Response response;
   char error[CURL_ERROR_SIZE] = {};
   CURL* h = curl.get();
@@ -51,6 +54,8 @@ Response fetch(const Request& request) {
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
     curl_easy_setopt(h, CURLOPT_COPYPOSTFIELDS, body.c_str());
   }
+  if (resolve) curl_easy_setopt(h, CURLOPT_RESOLVE, resolve.get());
+  if (!request.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, request.ca_file.c_str());
   if (request.tls == Tls::insecure) {
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace meshlab::net {
 
@@ -19,6 +20,11 @@ struct Request {
   std::optional<std::string> body;
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
   Tls tls = Tls::verify;
+  // Certificates to trust instead of the system store (the lab's root for its ingress).
+  std::filesystem::path ca_file;
+  // "host:port:address" entries, as curl's --resolve: reach a lab host at a known address
+  // while SNI and certificate verification still use the host name.
+  std::vector<std::string> resolve;
 };
 
 struct Response {

@@ -1,4 +1,5 @@
 #include "verify/checks.hpp"
+#include "verify/traffic_checks.hpp"
 
 #include "util/error.hpp"
 #include "verify/core_checks.hpp"
@@ -11,8 +12,8 @@ namespace meshlab::verify {
 
 std::vector<Check> all_checks() {
   std::vector<Check> checks{nodes_check(), cacerts_check(), istiod_check(), eastwest_check(), argocd_apps_check()};
-  // Checks 6–9 join here, after the mesh checks they build on (verify/traffic_checks.hpp):
-  //   for (auto& check : traffic_checks()) checks.push_back(std::move(check));
+  // Checks 6–9 send traffic through the mesh the checks above judge, so they come after them.
+  for (auto& check : traffic_checks()) checks.push_back(std::move(check));
   return checks;
 }
 

@@ -633,8 +633,26 @@ def _make_pod(c, owner_obj, name, template, node, ready):
         "status": {},
     }
     pod["spec"]["nodeName"] = node["metadata"]["name"] if node else None
+    _inject_sidecar(c, pod)
     _pod_status(c, pod, node, ready)
     return pod
+
+
+def _inject_sidecar(c, pod):
+    """Istio's injection webhook, reduced to its decision: a namespace labelled
+    `istio-injection=enabled` or `istio.io/rev=<rev>` gets an `istio-proxy` container, unless the
+    pod opts out with `sidecar.istio.io/inject: "false"` (label or annotation)."""
+    md = pod["metadata"]
+    ns = c.find("", "Namespace", None, md["namespace"]) or {}
+    labels = (ns.get("metadata") or {}).get("labels") or {}
+    if labels.get("istio-injection") != "enabled" and not labels.get("istio.io/rev"):
+        return
+    if "false" in ((md.get("labels") or {}).get("sidecar.istio.io/inject"),
+                   (md.get("annotations") or {}).get("sidecar.istio.io/inject")):
+        return
+    containers = pod["spec"].setdefault("containers", [])
+    if not any(ct.get("name") == "istio-proxy" for ct in containers):
+        containers.append({"name": "istio-proxy", "image": "docker.io/istio/proxyv2"})
 
 
 def _pod_status(c, pod, node, ready):

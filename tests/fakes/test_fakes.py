@@ -5,16 +5,20 @@ Run: python3 tests/fakes/test_fakes.py [-v] [TestClass.test_name]   (ctest: `fak
 Each test gets a fresh state dir and HOME; the fakes are first on PATH.
 """
 
+import base64
 import ipaddress
 import json
 import os
 import shutil
+import socket
+import ssl
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import unittest
+import urllib.parse
 
 HERE = os.path.dirname(os.path.realpath(__file__))
 sys.dont_write_bytecode = True  # nothing may write into the source tree
@@ -1087,6 +1091,261 @@ class TestFakectl(FakeTestCase):
         self.assertEqual(world, {"multipass_instances": {}, "kind_clusters": [], "containers": {}, "networks": ["kind"],
                                  "volumes": [], "api_clusters": [], "helm_releases": []})
         self.assertEqual(json.loads(self.ok("fakectl", "state", "counters").stdout)["ips"].get("vm"), {})
+
+MESH_KIND = """kind: Cluster
+apiVersion: kind.x-k8s.io/v1alpha4
+name: {name}
+nodes:
+""" 
+
+MESH_APPS = """apiVersion: v1
+kind: Namespace
+metadata: {{name: sample, labels: {{istio-injection: enabled}}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: helloworld, namespace: sample}}
+spec:
+  replicas: {replicas}
+  selector: {{matchLabels: {{app: helloworld}}}}
+  template:
+    metadata: {{labels: {{app: helloworld, version: v1}}}}
+    spec: {{containers: [{{name: helloworld, image: docker.io/istio/examples-helloworld-v1}}]}}
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: helloworld, namespace: sample}}
+spec: {{selector: {{app: helloworld}}, ports: [{{name: http, port: 5000}}]}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: sleep, namespace: sample}}
+spec:
+  replicas: 1
+  selector: {{matchLabels: {{app: sleep}}}}
+  template:
+    metadata: {{labels: {{app: sleep}}}}
+    spec: {{containers: [{{name: sleep, image: curlimages/curl}}]}}
+"""
+
+
+class TestMesh(FakeTestCase):
+    """meshnet.py: curl in pods and VMs answered by the fake mesh (cross-cluster, locality, VMs, drains)."""
+
+    URL = "http://helloworld.sample.svc.cluster.local:5000/hello"
+
+    def setUp(self):
+        super().setUp()
+        zones = {"east": ["east/zone1", "east/zone2"], "west": ["west/zone3"]}
+        for name, localities in zones.items():
+            config = MESH_KIND.format(name=name)
+            for i, loc in enumerate(localities):
+                region, zone = loc.split("/")
+                config += (f"  - role: {'control-plane' if i == 0 else 'worker'}\n    labels:\n"
+                           f"      topology.kubernetes.io/region: {region}\n      topology.kubernetes.io/zone: {zone}\n")
+            self.ok("kind", "create", "cluster", "--name", name, "--config", "-", input=config)
+            self.ok("helm", "repo", "add", "istio", "https://istio-release.storage.googleapis.com/charts")
+            self.ok("helm", "upgrade", "--install", "istio-base", "istio/base", "--kube-context", f"kind-{name}",
+                    "-n", "istio-system", "--create-namespace")
+            self.ok("kubectl", "--context", f"kind-{name}", "apply", "-f", "-",
+                    input=MESH_APPS.format(replicas=len(localities)))
+
+    def join(self, cluster, peer):
+        """A remote secret in `cluster` for `peer`, as istioctl create-remote-secret makes it."""
+        server = yaml.safe_load(self.ok("kind", "get", "kubeconfig", "--name", peer, "--internal").stdout)["clusters"][0]["cluster"]["server"]
+        config = yaml.safe_dump({"apiVersion": "v1", "kind": "Config", "clusters": [{"name": peer, "cluster": {"server": server}}],
+                                 "users": [{"name": peer, "user": {"token": "t"}}],
+                                 "contexts": [{"name": peer, "context": {"cluster": peer, "user": peer}}], "current-context": peer})
+        secret = {"apiVersion": "v1", "kind": "Secret",
+                  "metadata": {"name": f"istio-remote-secret-{peer}", "namespace": "istio-system",
+                               "labels": {"istio/multiCluster": "true"}}, "stringData": {peer: config}}
+        self.ok("kubectl", "--context", f"kind-{cluster}", "apply", "-f", "-", input=json.dumps(secret))
+
+    def pods(self, cluster, selector):
+        out = self.ok("kubectl", "--context", f"kind-{cluster}", "get", "pods", "-n", "sample", "-l", selector, "-o", "json").stdout
+        return json.loads(out)["items"]
+
+    def curl(self, n, url=None, cluster="east", container="sleep"):
+        pod = self.pods(cluster, "app=sleep")[0]["metadata"]["name"]
+        r = self.run_tool("kubectl", "--context", f"kind-{cluster}", "exec", "-n", "sample", pod, "-c", container, "--",
+                          "curl", "-sS", "-m", "5", "-w", r"\n#meshlab-status %{http_code}\n", *([url or self.URL] * n))
+        return r, [line.rsplit(" ", 1)[1] for line in r.stdout.splitlines() if line.startswith("Hello version")]
+
+    def by_cluster(self):
+        return {c: [p["metadata"]["name"] for p in self.pods(c, "app=helloworld")] for c in ("east", "west")}
+
+    def drain(self, cluster, pod):
+        return self.ok("kubectl", "--context", f"kind-{cluster}", "exec", "-n", "sample", pod, "-c", "istio-proxy", "--",
+                       "curl", "-sS", "-X", "POST", "http://127.0.0.1:15000/drain_listeners?inboundonly")
+
+    def test_sidecars_are_injected_in_labelled_namespaces(self):
+        pod = self.pods("east", "app=sleep")[0]
+        self.assertEqual([c["name"] for c in pod["spec"]["containers"]], ["sleep", "istio-proxy"])
+        self.ok("kubectl", "--context", "kind-east", "apply", "-f", "-", input=(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: default}\n"
+            "spec: {replicas: 1, selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: x}]}}}\n"))
+        web = json.loads(self.ok("kubectl", "--context", "kind-east", "get", "pods", "-n", "default", "-o", "json").stdout)["items"]
+        self.assertEqual([c["name"] for c in web[0]["spec"]["containers"]], ["web"])
+
+    def test_requests_spread_over_the_clusters_of_the_mesh(self):
+        pods = self.by_cluster()
+        r, answers = self.curl(6)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(set(answers), set(pods["east"]))  # no remote secret yet: own cluster only
+        self.assertEqual(r.stdout.count("#meshlab-status 200\n"), 6)
+        self.join("east", "west")
+        _, answers = self.curl(6)
+        self.assertEqual(set(answers), set(pods["east"] + pods["west"]))
+        self.ok("fakectl", "mesh-fault", "local-only")
+        _, answers = self.curl(6)
+        self.assertEqual(set(answers), set(pods["east"]))
+
+    def test_unknown_service_does_not_resolve(self):
+        r, _ = self.curl(1, url="http://nope.sample.svc.cluster.local:5000/")
+        self.assertEqual(r.returncode, 6)
+        self.assertIn("curl: (6) Could not resolve host: nope.sample.svc.cluster.local", r.stderr)
+        self.assertTrue(r.stdout.endswith("#meshlab-status 000\n"))
+
+    def test_failover_follows_drains_and_recovers_when_pods_are_recreated(self):
+        self.join("east", "west")
+        self.ok("kubectl", "--context", "kind-east", "apply", "-f", "-", input=json.dumps({
+            "apiVersion": "networking.istio.io/v1", "kind": "DestinationRule",
+            "metadata": {"name": "helloworld", "namespace": "sample"},
+            "spec": {"host": "helloworld.sample.svc.cluster.local", "trafficPolicy": {
+                "loadBalancer": {"localityLbSetting": {"enabled": True, "failover": [{"from": "east", "to": "west"}]}},
+                "outlierDetection": {"consecutive5xxErrors": 1, "interval": "1s", "baseEjectionTime": "1m"}}}}))
+        pods = {p["metadata"]["name"]: p["spec"]["nodeName"] for p in self.pods("east", "app=helloworld")}
+        zone1 = next(n for n, node in pods.items() if node == "east-control-plane")
+        zone2 = next(n for n in pods if n != zone1)
+        west = self.by_cluster()["west"]
+        self.assertEqual(set(self.curl(6)[1]), {zone1})  # sleep runs in east/zone1
+        self.assertEqual(self.drain("east", zone1).stdout, "OK\n")
+        self.assertEqual(set(self.curl(6)[1]), {zone2})  # same region next
+        self.drain("east", zone2)
+        self.assertEqual(set(self.curl(6)[1]), set(west))  # then the failover region
+        self.ok("fakectl", "mesh-fault", "no-failover")
+        self.assertEqual(set(self.curl(6)[1]), {zone1})
+        self.ok("fakectl", "mesh-fault", "no-failover", "--clear")
+        self.ok("kubectl", "--context", "kind-east", "delete", "pod", "-n", "sample", zone1, zone2)
+        self.ok("kubectl", "--context", "kind-east", "wait", "--for=condition=Ready", "pod", "-n", "sample",
+                "-l", "app=helloworld", "--timeout=60s")
+        self.assertEqual(set(self.curl(6)[1]), {zone1})  # recreated pods are not drained
+
+    def test_drain_needs_the_proxy_container_and_post(self):
+        pod = self.pods("east", "app=helloworld")[0]["metadata"]["name"]
+        r = self.run_tool("kubectl", "--context", "kind-east", "exec", "-n", "sample", pod, "-c", "helloworld", "--",
+                          "curl", "-sS", "-X", "POST", "http://127.0.0.1:15000/drain_listeners")
+        self.assertEqual(r.returncode, 7)
+        r = self.ok("kubectl", "--context", "kind-east", "exec", "-n", "sample", pod, "-c", "istio-proxy", "--",
+                    "curl", "-sS", "-w", "%{http_code}", "http://127.0.0.1:15000/drain_listeners")
+        self.assertTrue(r.stdout.endswith("405"))
+
+    def test_distribute_follows_the_weights(self):
+        self.join("east", "west")
+        self.ok("kubectl", "--context", "kind-east", "apply", "-f", "-", input=json.dumps({
+            "apiVersion": "networking.istio.io/v1", "kind": "DestinationRule",
+            "metadata": {"name": "helloworld", "namespace": "sample"},
+            "spec": {"host": "helloworld.sample.svc.cluster.local", "trafficPolicy": {"loadBalancer": {"localityLbSetting": {
+                "enabled": True, "distribute": [{"from": "east/zone1/*", "to": {"east/zone1/*": 20, "west/zone3/*": 80}}]}}}}}))
+        west = set(self.by_cluster()["west"])
+        _, answers = self.curl(100)
+        self.assertEqual(sum(1 for a in answers if a in west), 80)
+        self.ok("fakectl", "mesh-fault", "even-split")
+        _, answers = self.curl(100)
+        self.assertIn(sum(1 for a in answers if a in west), (33, 34))  # 3 endpoints, round robin
+
+    def test_vm_and_mesh_reach_each_other_once_the_vm_joined(self):
+        self.ok("multipass", "launch", "--name", "virt-01", "24.04")
+        ip = json.loads(self.ok("multipass", "info", "virt-01", "--format", "json").stdout)["info"]["virt-01"]["ipv4"][0]
+        out_args = ["exec", "-n", "virt-01", "--", "curl", "-sS", "-m", "5", "-o", "/dev/null", "-w", "%{http_code}", self.URL]
+        r = self.run_tool("multipass", *out_args)
+        self.assertEqual((r.returncode, r.stdout), (6, "000"))  # not joined: the mesh's names do not resolve
+        self.ok("kubectl", "--context", "kind-east", "apply", "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "List", "items": [
+            {"apiVersion": "networking.istio.io/v1", "kind": "WorkloadEntry",
+             "metadata": {"name": f"httpbin-{ip}", "namespace": "sample"},
+             "spec": {"address": ip, "labels": {"app": "httpbin", "vm": "virt-01"}, "locality": "east/zone1/virt-01"}},
+            {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "virt-01-httpbin", "namespace": "sample"},
+             "spec": {"selector": {"vm": "virt-01"}, "ports": [{"name": "http", "port": 8080}]}}]}))
+        r = self.ok("multipass", *out_args)
+        self.assertEqual(r.stdout, "200")
+        vm_url = "http://virt-01-httpbin.sample.svc.cluster.local:8080/"
+        r, _ = self.curl(1, url=vm_url)
+        self.assertIn("<title>httpbin-", r.stdout)
+        self.assertTrue(r.stdout.endswith("#meshlab-status 200\n"))
+        self.ok("fakectl", "mesh-fault", "vm-unreachable")
+        r = self.run_tool("multipass", *out_args)
+        self.assertEqual((r.returncode, r.stdout), (28, "000"))
+        r, _ = self.curl(1, url=vm_url)
+        self.assertTrue(r.stdout.endswith("#meshlab-status 503\n"))
+
+
+class TestIngressTls(FakeTestCase):
+    """ingress_tls.py: HTTPS on the fake ingress gateway's address, certificate by SNI from the cluster's tls secrets."""
+
+    HOST = "httpbin.blau.demo.lab"
+
+    def make_ca(self, name):
+        d = os.path.join(self.tmp, name)
+        os.makedirs(d)
+        run = lambda *a: subprocess.run(["openssl", *a], check=True, capture_output=True, cwd=d)  # noqa: E731
+        run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key",
+            "-out", "ca.crt", "-subj", f"/CN={name}", "-days", "2",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-addext", "basicConstraints=critical,CA:TRUE")
+        run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "tls.key",
+            "-out", "tls.csr", "-subj", f"/CN={self.HOST}")
+        with open(os.path.join(d, "ext"), "w") as f:
+            f.write(f"subjectAltName=DNS:{self.HOST}\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n"
+                    "authorityKeyIdentifier=keyid\n")
+        run("x509", "-req", "-in", "tls.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "tls.crt",
+            "-days", "1", "-extfile", "ext")
+        return d
+
+    def secret(self, d):
+        def b64(name):
+            with open(os.path.join(d, name), "rb") as f:
+                return base64.b64encode(f.read()).decode()
+        self.ok("kubectl", "--context", "kind-one", "apply", "-f", "-", input=json.dumps({
+            "apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+            "metadata": {"name": self.HOST.replace(".", "-") + "-tls", "namespace": "istio-system"},
+            "data": {"tls.crt": b64("tls.crt"), "tls.key": b64("tls.key")}}))
+
+    def get(self, url, cafile, host):
+        u = urllib.parse.urlsplit(url)
+        ctx = ssl.create_default_context(cafile=cafile)
+        with socket.create_connection((u.hostname, u.port), timeout=10) as raw:
+            with ctx.wrap_socket(raw, server_hostname=host) as tls:
+                tls.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+                return tls.recv(4096).decode()
+
+    def test_serves_the_hosts_certificate_on_the_gateway_address(self):
+        self.ok("kind", "create", "cluster", "--name", "one", "-q")
+        self.ok("kubectl", "--context", "kind-one", "apply", "-f", "-", input=(
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: istio-system}\n---\n"
+            "apiVersion: v1\nkind: Service\nmetadata: {name: istio-ingressgateway, namespace: istio-system}\n"
+            "spec: {type: LoadBalancer, selector: {istio: ingressgateway}, ports: [{name: http2, port: 80}]}\n"))
+        lab_ca, other_ca = self.make_ca("lab"), self.make_ca("other")
+        self.secret(lab_ca)
+        kubeconfig = os.path.join(self.home, ".kube", "config")
+        proc = subprocess.Popen([os.path.join(HERE, "ingress_tls.py"), "--kubeconfig", kubeconfig, "--context", "kind-one",
+                                 "--exit-on-stdin-eof"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=self.env)
+        try:
+            url = proc.stdout.readline().strip()
+            u = urllib.parse.urlsplit(url)
+            self.assertTrue(u.hostname.startswith("127.") and u.hostname != "127.0.0.1", url)
+            svc = json.loads(self.ok("kubectl", "--context", "kind-one", "get", "service", "istio-ingressgateway",
+                                     "-n", "istio-system", "-o", "json").stdout)
+            self.assertEqual(svc["status"]["loadBalancer"]["ingress"][0]["ip"], u.hostname)
+            self.assertIn({"name": "https", "port": u.port, "protocol": "TCP", "targetPort": 8443}, svc["spec"]["ports"])
+            answer = self.get(url, os.path.join(lab_ca, "ca.crt"), self.HOST)
+            self.assertTrue(answer.startswith("HTTP/1.1 200"), answer)
+            with self.assertRaises(ssl.SSLCertVerificationError):
+                self.get(url, os.path.join(other_ca, "ca.crt"), self.HOST)
+            with self.assertRaises(ssl.SSLError):
+                self.get(url, os.path.join(lab_ca, "ca.crt"), "echo.blau.demo.lab")  # no secret for that host
+        finally:
+            proc.stdin.close()
+            proc.wait(timeout=30)
+            proc.stdout.close()
 
 
 class TestAddresses(FakeTestCase):

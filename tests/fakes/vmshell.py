@@ -514,6 +514,59 @@ def h_systemctl(ctx, args, stdin):
     return 0, b"", b""
 
 
+def h_curl(ctx, args, stdin):
+    """curl as meshlab's checks use it: -s -S -m N -o FILE -w FMT -X METHOD, several URLs.
+    Requests go to `ctx.net(url, method)` (set by the fake that runs the command); a URL it does
+    not model, or no `ctx.net`, leaves the command unsimulated."""
+    net = getattr(ctx, "net", None)
+    method, write, output, urls = "GET", None, None, []
+    silent = show_errors = False
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a in ("-X", "--request", "-m", "--max-time", "-o", "--output", "-w", "--write-out", "-H", "--header",
+                 "--connect-timeout", "--cacert", "--resolve") and i + 1 < len(args):
+            value = args[i + 1]
+            if a in ("-X", "--request"):
+                method = value
+            elif a in ("-o", "--output"):
+                output = value
+            elif a in ("-w", "--write-out"):
+                write = value
+            i += 2
+            continue
+        if a.startswith("--"):
+            silent = silent or a == "--silent"
+            show_errors = show_errors or a == "--show-error"
+        elif a.startswith("-") and len(a) > 1:
+            silent = silent or "s" in a[1:]
+            show_errors = show_errors or "S" in a[1:]
+        else:
+            urls.append(a)
+        i += 1
+    if not urls:
+        return 2, b"", b"curl: no URL specified!\n"
+    answers = [net(u, method) if net else None for u in urls]
+    if any(a is None for a in answers):
+        ctx.unsimulated.append(["curl"] + list(args))
+        return 0, b"", b""
+    out, err, code = b"", b"", 0
+    for answer in answers:
+        if answer[0] is None:
+            _, code, message = answer
+            status = 0
+            if show_errors or not silent:
+                err += f"curl: ({code}) {message}\n".encode()
+        else:
+            status, body = answer
+            if output is None:
+                out += body.encode()
+        if write is not None:
+            text = write.replace("%{http_code}", f"{status:03d}").replace("\\n", "\n").replace("\\t", "\t")
+            out += text.encode()
+    return code, out, err
+
+
 def h_true(ctx, args, stdin):
     return 0, b"", b""
 
@@ -560,6 +613,7 @@ HANDLERS = {
     "apt-get": h_apt,
     "apt": h_apt,
     "systemctl": h_systemctl,
+    "curl": h_curl,
     "true": h_true,
     "false": h_false,
     ":": h_true,
