@@ -54,11 +54,6 @@ std::string Pod::app_container() const {
   return "";
 }
 
-kube::Kubectl kubectl_for(const VerifyContext& ctx, const lab::Cluster& cluster) {
-  return kube::Kubectl(ctx.runner, ctx.state_dir / "kubeconfigs" / (cluster.name + ".yaml"),
-                       ctx.lab.instance_name(cluster.name));
-}
-
 std::string command_text(const kube::Kubectl& kubectl, const std::vector<std::string>& args) {
   exec::Argv argv{"kubectl", "--kubeconfig", kubectl.kubeconfig().string(), "--context", kubectl.context()};
   argv.insert(argv.end(), args.begin(), args.end());

@@ -7,6 +7,7 @@
 #include "kube/kubectl.hpp"
 #include "lab/model.hpp"
 #include "verify/check.hpp"
+#include "verify/probe.hpp"
 
 #include <chrono>
 #include <map>
@@ -25,9 +26,6 @@ struct TrafficOptions {
   std::chrono::milliseconds round_interval{std::chrono::seconds(5)};
   std::chrono::seconds restore_timeout{180}; // drained pods recreated and Ready again
 };
-
-// kubectl for one cluster of the lab: state_dir/kubeconfigs/<cluster>.yaml, context = instance name.
-kube::Kubectl kubectl_for(const VerifyContext& ctx, const lab::Cluster& cluster);
 
 // The command line `kubectl.run(args)` executes, as a person would type it (for evidence).
 std::string command_text(const kube::Kubectl& kubectl, const std::vector<std::string>& args);
