@@ -23,7 +23,8 @@ std::string region(int cell, int index_in_cell) {
 void append_cells(std::string& out, const BigLabShape& shape) {
   out += "cells:\n";
   for (int cell = 0; cell < shape.cells; ++cell)
-    out += fmt::format("  {}:\n    networkMode: multi\n", cell_name(cell));
+    // Separate cells are separate meshes: each needs its own trust domain.
+    out += fmt::format("  {0}:\n    networkMode: multi\n    trustDomain: {0}.local\n", cell_name(cell));
 }
 
 void append_clusters(std::string& out, const BigLabShape& shape) {

@@ -7,6 +7,7 @@
 #include "pki/verify.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
+#include "util/parallel.hpp"
 
 #include <fmt/format.h>
 
@@ -60,11 +61,20 @@ fs::path host_certificate_dir(const std::string& cluster, const std::string& hos
 
 std::vector<CaFile> ensure_host_certificates(const fs::path& out_dir, const std::vector<HostOnCluster>& hosts) {
   std::vector<CaFile> files;
-  std::string root_pem; // read once, when first needed
   for (const auto& [cluster, host] : hosts) {
-    const auto rel = host_certificate_dir(cluster, host);
     if (host.empty() || host.find('/') != std::string::npos || host.front() == '.')
       throw Error(fmt::format("\"{}\" is not a DNS name a server certificate can carry", host));
+    const auto rel = host_certificate_dir(cluster, host);
+    files.push_back({(rel / "tls.crt").generic_string(), cluster,
+                     fmt::format("server certificate of {} (then the intermediate), for its ingress gateway", host)});
+    files.push_back({(rel / "tls.key").generic_string(), cluster, fmt::format("key of {}'s server certificate", host)});
+  }
+  // A big lab has a thousand host certificates; checking each against its record is file
+  // reading and hashing, independent per host, so it runs on every core.
+  const std::string root_pem = hosts.empty() ? std::string() : util::read_file(out_dir / "ca" / "root-cert.pem");
+  util::parallel_for(hosts.size(), 64, [&](std::size_t i, std::size_t) {
+    const auto& [cluster, host] = hosts[i];
+    const auto rel = host_certificate_dir(cluster, host);
     const auto dir = out_dir / rel;
     const auto cluster_dir = out_dir / "ca" / cluster;
     const std::vector<fs::path> checked{out_dir / "ca" / "root-cert.pem", cluster_dir / "ca-cert.pem",
@@ -72,7 +82,6 @@ std::vector<CaFile> ensure_host_certificates(const fs::path& out_dir, const std:
     const auto record = out_dir / "ca" / ".verified" / fmt::format("{}@{}", host, cluster);
     const bool complete = file_exists(dir / "tls.crt") && file_exists(dir / "tls.key");
     if (!(complete && is_recorded(record, fingerprint(checked)))) {
-      if (root_pem.empty()) root_pem = util::read_file(out_dir / "ca" / "root-cert.pem");
       if (!(complete && still_good(dir, cluster_dir, root_pem, host))) {
         const auto issued = issue_server_certificate(out_dir, cluster, {host});
         util::write_file_atomic(dir / "tls.key", issued.key_pem, fs::perms(0600));
@@ -87,10 +96,7 @@ std::vector<CaFile> ensure_host_certificates(const fs::path& out_dir, const std:
           std::chrono::time_point_cast<std::chrono::system_clock::duration>(look_again));
       util::write_file_atomic(record, fmt::format("{} {}\n", fingerprint(checked), static_cast<long long>(renew_at)));
     }
-    files.push_back({(rel / "tls.crt").generic_string(), cluster,
-                     fmt::format("server certificate of {} (then the intermediate), for its ingress gateway", host)});
-    files.push_back({(rel / "tls.key").generic_string(), cluster, fmt::format("key of {}'s server certificate", host)});
-  }
+  });
   return files;
 }
 
