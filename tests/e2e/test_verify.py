@@ -277,8 +277,38 @@ class MultiPrimary(VerifyLab):
 
 
 class Stamps(VerifyLab):
-    """A management cluster outside the mesh and cell pasta with its own trust domain."""
+    """A management cluster outside the mesh and cell pasta with its own trust domain, and
+    TLS ingress hosts (a loopback HTTPS gateway per workload cluster stands in for Envoy)."""
     LAB = "stamps"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.gateways = []
+        try:
+            for cluster in ("pasta-1", "pasta-2"):
+                proc = subprocess.Popen(
+                    [os.path.join(harness.FAKES, "ingress_tls.py"),
+                     "--kubeconfig", os.path.join(cls.state, "kubeconfigs", cluster + ".yaml"),
+                     "--context", f"stamps-{cluster}", "--exit-on-stdin-eof"],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=cls.sandbox.env, text=True)
+                cls.gateways.append(proc)
+                if not proc.stdout.readline().startswith("https://"):  # serving once it prints its URL
+                    raise AssertionError(f"the fake ingress gateway of {cluster} did not start")
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        for proc in cls.gateways:
+            proc.stdin.close()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            proc.stdout.close()
+        super().tearDownClass()
 
     def test_all_pass_with_the_cells_trust_domain(self):
         r, cases = self.verify(expect=0)
@@ -289,6 +319,9 @@ class Stamps(VerifyLab):
         core = ("nodes", "cacerts", "istiod", "eastwest", "argocd-apps")
         self.assertFalse([line for line in r.stdout.splitlines()
                           if line.startswith("FAIL") or (line.startswith("skip") and line.split()[1] in core)], r.stdout)
+        for host in ("httpbin.blau.demo.lab", "echo.verd.demo.lab"):
+            for cluster in ("pasta-1", "pasta-2"):
+                self.assert_line(r.stdout, "pass", "tls-ingress", f"host/{host}@{cluster}")
 
 
 def foreign_cacerts():

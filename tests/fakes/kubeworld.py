@@ -887,9 +887,13 @@ def reconcile(c, now=None):
         ns.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
         ns["metadata"].setdefault("labels", {})["kubernetes.io/metadata.name"] = ns["metadata"]["name"]
     nodes = _ready_nodes(c)
+    # kind keeps kubeadm's NoSchedule taint on the control plane unless it is the only node,
+    # so with workers only DaemonSets (which tolerate it) run there.
+    workers = [n for n in nodes if "node-role.kubernetes.io/control-plane" not in n["metadata"]["labels"]]
+    schedulable = workers if c.meta.get("flavor") == "kind" and workers else nodes
     for kind in ("Deployment", "StatefulSet", "DaemonSet"):
         for w in c.list_kind("apps", kind):
-            _reconcile_workload(c, w, now, nodes)
+            _reconcile_workload(c, w, now, nodes if kind == "DaemonSet" else schedulable)
     for svc in c.list_kind("", "Service"):
         _reconcile_service(c, svc, now)
     for sec in c.list_kind("", "Secret"):

@@ -1139,10 +1139,16 @@ class TestMesh(FakeTestCase):
         zones = {"east": ["east/zone1", "east/zone2"], "west": ["west/zone3"]}
         for name, localities in zones.items():
             config = MESH_KIND.format(name=name)
-            for i, loc in enumerate(localities):
-                region, zone = loc.split("/")
-                config += (f"  - role: {'control-plane' if i == 0 else 'worker'}\n    labels:\n"
-                           f"      topology.kubernetes.io/region: {region}\n      topology.kubernetes.io/zone: {zone}\n")
+            # As in labs/kind-locality.yaml: with several zones, a worker per zone (kind's control
+            # plane keeps its NoSchedule taint then); with one, a lone control plane runs everything.
+            nodes = [("control-plane", loc) for loc in localities] if len(localities) == 1 else \
+                [("control-plane", None)] + [("worker", loc) for loc in localities]
+            for role, loc in nodes:
+                config += f"  - role: {role}\n"
+                if loc:
+                    region, zone = loc.split("/")
+                    config += (f"    labels:\n      topology.kubernetes.io/region: {region}\n"
+                               f"      topology.kubernetes.io/zone: {zone}\n")
             self.ok("kind", "create", "cluster", "--name", name, "--config", "-", input=config)
             self.ok("helm", "repo", "add", "istio", "https://istio-release.storage.googleapis.com/charts")
             self.ok("helm", "upgrade", "--install", "istio-base", "istio/base", "--kube-context", f"kind-{name}",
@@ -1215,7 +1221,7 @@ class TestMesh(FakeTestCase):
                 "loadBalancer": {"localityLbSetting": {"enabled": True, "failover": [{"from": "east", "to": "west"}]}},
                 "outlierDetection": {"consecutive5xxErrors": 1, "interval": "1s", "baseEjectionTime": "1m"}}}}))
         pods = {p["metadata"]["name"]: p["spec"]["nodeName"] for p in self.pods("east", "app=helloworld")}
-        zone1 = next(n for n, node in pods.items() if node == "east-control-plane")
+        zone1 = next(n for n, node in pods.items() if node == "east-worker")  # the zone1 worker
         zone2 = next(n for n in pods if n != zone1)
         west = self.by_cluster()["west"]
         self.assertEqual(set(self.curl(6)[1]), {zone1})  # sleep runs in east/zone1
