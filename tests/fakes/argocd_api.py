@@ -31,12 +31,13 @@ import http.server
 import json
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import threading
 
 sys.dont_write_bytecode = True  # nothing may write into the source tree
+
+import serve  # noqa: E402  (tests/fakes, next to this file)
 
 HERE = os.path.dirname(os.path.realpath(__file__))
 ARGOCD_NAMESPACE = "argocd"
@@ -181,19 +182,7 @@ def main():
     sys.stdout.write(f"http://127.0.0.1:{server.server_address[1]}\n")
     sys.stdout.flush()
 
-    def stop(*_):
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    if opts.exit_on_stdin_eof:
-        def watch_stdin():
-            while sys.stdin.buffer.read(4096):
-                pass
-            stop()
-        threading.Thread(target=watch_stdin, daemon=True).start()
-    server.serve_forever()
-    server.server_close()
+    serve.serve_until_stopped(server, opts.exit_on_stdin_eof)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ import base64
 import http.server
 import json
 import os
-import signal
 import ssl
 import subprocess
 import sys
@@ -30,6 +29,8 @@ import tempfile
 import threading
 
 sys.dont_write_bytecode = True  # nothing may write into the source tree
+
+import serve  # noqa: E402  (tests/fakes, next to this file)
 
 HERE = os.path.dirname(os.path.realpath(__file__))
 
@@ -137,19 +138,7 @@ def main():
     sys.stdout.write(f"https://{address}:{port}\n")
     sys.stdout.flush()
 
-    def stop(*_):
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    if opts.exit_on_stdin_eof:
-        def watch_stdin():
-            while sys.stdin.buffer.read(4096):
-                pass
-            stop()
-        threading.Thread(target=watch_stdin, daemon=True).start()
-    server.serve_forever()
-    server.server_close()
+    serve.serve_until_stopped(server, opts.exit_on_stdin_eof)
 
 
 if __name__ == "__main__":
