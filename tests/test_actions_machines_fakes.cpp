@@ -102,6 +102,28 @@ runcmd:
   util::write_file_atomic(state / "vms/db/cloud-init.yaml", "#cloud-config\nhostname: fk-db\n");
 }
 
+// Registries, VMs and clusters of the lab, as launch plans them.
+plan::Plan machine_plan(const actions::LaunchContext& ctx) {
+  plan::PlanBuilder builder;
+  actions::add_registry_steps(builder, ctx);
+  actions::add_vm_steps(builder, ctx);
+  actions::add_cluster_steps(builder, ctx);
+  return builder.build();
+}
+
+// Runs `plan`; every step must finish.
+plan::ExecuteResult execute_all(const plan::Plan& plan, exec::Runner& runner) {
+  QuietStatus status;
+  auto result = plan::execute(plan, runner, status, plan::ExecuteOptions{.jobs = 4});
+  for (const auto& step : result.steps) {
+    CAPTURE(step.id);
+    CAPTURE(step.error);
+    CAPTURE(step.detail);
+    CHECK(step.status == plan::StepStatus::done);
+  }
+  return result;
+}
+
 } // namespace
 
 TEST_CASE("actions::machines against the fake tools") {
@@ -127,19 +149,8 @@ TEST_CASE("actions::machines against the fake tools") {
                                    }};
   actions::check_machine_tools(ctx, runner);
 
-  plan::PlanBuilder builder;
-  actions::add_registry_steps(builder, ctx);
-  actions::add_vm_steps(builder, ctx);
-  actions::add_cluster_steps(builder, ctx);
-  const auto plan = builder.build();
-  QuietStatus status;
-  const auto result = plan::execute(plan, runner, status, plan::ExecuteOptions{.jobs = 4});
-  for (const auto& step : result.steps) {
-    CAPTURE(step.id);
-    CAPTURE(step.error);
-    CAPTURE(step.detail);
-    CHECK(step.status == plan::StepStatus::done);
-  }
+  const auto plan = machine_plan(ctx);
+  const auto result = execute_all(plan, runner);
   REQUIRE(result.ok());
 
   // What the steps learned and did.
@@ -201,19 +212,7 @@ TEST_CASE("actions::machines of the rendered example labs against the fake tools
                                        if (p == lab::Provider::kind) return kind;
                                        return external;
                                      }};
-    plan::PlanBuilder builder;
-    actions::add_registry_steps(builder, ctx);
-    actions::add_vm_steps(builder, ctx);
-    actions::add_cluster_steps(builder, ctx);
-    const auto plan = builder.build();
-    QuietStatus status;
-    const auto result = plan::execute(plan, runner, status, plan::ExecuteOptions{.jobs = 4});
-    for (const auto& step : result.steps) {
-      CAPTURE(step.id);
-      CAPTURE(step.error);
-      CAPTURE(step.detail);
-      CHECK(step.status == plan::StepStatus::done);
-    }
+    const auto result = execute_all(machine_plan(ctx), runner);
     for (const auto& cluster : lab.clusters) {
       CAPTURE(cluster.name);
       // Every node came up with the lab's locality: nothing needed repair.
