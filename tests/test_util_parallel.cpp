@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -10,6 +11,7 @@
 
 using meshlab::util::parallel_for;
 using meshlab::util::parallel_workers;
+using meshlab::util::run_tasks;
 
 TEST_CASE("util::parallel") {
   SUBCASE("every index runs exactly once, on no more workers than announced") {
@@ -49,4 +51,35 @@ TEST_CASE("util::parallel") {
       CHECK(ran == 4000); // a failure does not abandon the other items
     }
   }
+}
+
+TEST_CASE("util::run_tasks") {
+  SUBCASE("runs `jobs` tasks at once whatever the cores, each index once") {
+    std::atomic<int> running = 0, most = 0;
+    std::vector<std::atomic<int>> hits(12);
+    run_tasks(hits.size(), 6, [&](std::size_t i) {
+      const int now = ++running;
+      int seen = most.load();
+      while (now > seen && !most.compare_exchange_weak(seen, now)) {}
+      std::this_thread::sleep_for(std::chrono::milliseconds(50)); // a probe waiting on a tool
+      --running;
+      ++hits[i];
+    });
+    for (const auto& hit : hits) CHECK(hit == 1);
+    CHECK(most == 6);
+  }
+  SUBCASE("every task runs; the error of the lowest failing index is rethrown") {
+    std::atomic<int> ran = 0;
+    try {
+      run_tasks(20, 4, [&](std::size_t i) {
+        ++ran;
+        if (i == 17 || i == 5) throw std::runtime_error(std::to_string(i));
+      });
+      FAIL("no exception");
+    } catch (const std::runtime_error& e) {
+      CHECK(std::string(e.what()) == "5");
+    }
+    CHECK(ran == 20);
+  }
+  SUBCASE("no tasks, no threads") { run_tasks(0, 4, [](std::size_t) { FAIL("called"); }); }
 }

@@ -7,9 +7,9 @@
 #include "kube/kubectl.hpp"
 #include "providers/docker.hpp"
 #include "providers/provider.hpp"
-#include "status/parallel.hpp"
 #include "status/probes.hpp"
 #include "util/error.hpp"
+#include "util/parallel.hpp"
 
 #include <fmt/format.h>
 
@@ -255,7 +255,8 @@ LabReport collect_status(const lab::Lab& lab, exec::Runner& runner, const Status
   }
   c.add_apps_probe();
   for (auto& row : c.report.registries) c.add_registry(row);
-  run_parallel(c.tasks, options.workers);
+  // Probes wait on tools, not cores: util::run_tasks runs `workers` of them at once.
+  util::run_tasks(c.tasks.size(), options.workers, [&](std::size_t i) { c.tasks[i](); });
   return std::move(c.report);
 }
 

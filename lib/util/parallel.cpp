@@ -1,6 +1,7 @@
 #include "util/parallel.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
 #include <thread>
 #include <vector>
@@ -50,6 +51,27 @@ void parallel_for(std::size_t count, std::size_t min_per_thread,
   } // joins the workers
   for (const auto& failure : failures) // blocks are in index order
     if (failure.error) std::rethrow_exception(failure.error);
+}
+
+void run_tasks(std::size_t count, std::size_t jobs, const std::function<void(std::size_t)>& body) {
+  std::vector<std::exception_ptr> errors(count);
+  std::atomic<std::size_t> next{0};
+  const auto work = [&] {
+    for (auto i = next++; i < count; i = next++) {
+      try {
+        body(i);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    }
+  };
+  {
+    std::vector<std::jthread> workers;
+    for (std::size_t t = 1; t < std::min(count, std::max<std::size_t>(jobs, 1)); ++t) workers.emplace_back(work);
+    work();
+  } // joins the workers
+  for (const auto& error : errors)
+    if (error) std::rethrow_exception(error);
 }
 
 } // namespace meshlab::util

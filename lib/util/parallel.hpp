@@ -1,5 +1,6 @@
-// Runs the iterations of a loop on the machine's cores, for work whose items do not
-// depend on each other (rendering thousands of files, checking them against the disk).
+// Runs the iterations of a loop side by side, for work whose items do not depend on each
+// other: on the machine's cores (rendering thousands of files, checking them against the
+// disk), or on a few threads that wait for tools (probes).
 #pragma once
 
 #include <cstddef>
@@ -19,5 +20,11 @@ std::size_t parallel_workers(std::size_t count, std::size_t min_per_thread);
 // the error a user sees does not depend on timing.
 void parallel_for(std::size_t count, std::size_t min_per_thread,
                   const std::function<void(std::size_t index, std::size_t worker)>& body);
+
+// For work that mostly waits on a subprocess (status and verify probes), not on a core:
+// calls `body(i)` for every i in [0, count) on up to `jobs` threads whatever the cores
+// (the calling thread is one), each taking the next index as it frees up. Same error rule
+// as parallel_for: every call runs, then the exception of the lowest index is rethrown.
+void run_tasks(std::size_t count, std::size_t jobs, const std::function<void(std::size_t index)>& body);
 
 } // namespace meshlab::util

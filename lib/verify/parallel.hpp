@@ -2,8 +2,9 @@
 // the results in input order so the report reads the same on every run.
 #pragma once
 
+#include "util/parallel.hpp"
+
 #include <cstddef>
-#include <exception>
 #include <functional>
 #include <vector>
 
@@ -17,24 +18,9 @@ inline constexpr std::size_t k_parallel_jobs = 4;
 // results in index order. If a call throws, the first exception (by index) is rethrown
 // once every call has finished.
 template <typename T>
-std::vector<T> parallel_map(std::size_t count, std::size_t jobs, const std::function<T(std::size_t)>& work);
-
-// Type-erased core of parallel_map: runs `work(i)` for each index, storing nothing.
-void run_parallel(std::size_t count, std::size_t jobs, const std::function<void(std::size_t)>& work);
-
-template <typename T>
 std::vector<T> parallel_map(std::size_t count, std::size_t jobs, const std::function<T(std::size_t)>& work) {
   std::vector<T> out(count);
-  std::vector<std::exception_ptr> errors(count);
-  run_parallel(count, jobs, [&](std::size_t i) {
-    try {
-      out[i] = work(i);
-    } catch (...) {
-      errors[i] = std::current_exception();
-    }
-  });
-  for (const auto& error : errors)
-    if (error) std::rethrow_exception(error);
+  util::run_tasks(count, jobs, [&](std::size_t i) { out[i] = work(i); });
   return out;
 }
 
