@@ -44,6 +44,32 @@ TEST_CASE("verify::run_checks") {
     CHECK(report.checks[1].results.at(0).outcome == verify::Outcome::skip);
     CHECK_FALSE(report.passed());
   }
+  SUBCASE("a check that disturbs the lab runs alone, after the checks that read it") {
+    std::atomic<int> running = 0;
+    std::atomic<bool> overlapped = false, readers_done_first = true;
+    std::atomic<int> readers_finished = 0;
+    const auto reader = [&](const verify::VerifyContext&) {
+      ++running;
+      std::this_thread::sleep_for(20ms);
+      --running;
+      ++readers_finished;
+      return std::vector<verify::CheckResult>{{"", "s", verify::Outcome::pass, "ok", {}, {}}};
+    };
+    const auto disturber = [&](const verify::VerifyContext&) {
+      if (running != 0) overlapped = true;
+      if (readers_finished != 3) readers_done_first = false;
+      return std::vector<verify::CheckResult>{{"", "s", verify::Outcome::pass, "ok", {}, {}}};
+    };
+    std::vector<verify::Check> checks{{"a", "x", reader},
+                                      {"drain", "y", disturber, verify::Effect::disturbs},
+                                      {"b", "x", reader},
+                                      {"c", "x", reader}};
+    const auto report = verify::run_checks(w.ctx(), checks, 4);
+    CHECK_FALSE(overlapped);
+    CHECK(readers_done_first);
+    REQUIRE(report.checks.size() == 4);
+    CHECK(report.checks[1].id == "drain"); // the report keeps the registry's order
+  }
   SUBCASE("Ctrl-C is not a check failure") {
     std::vector<verify::Check> checks{
         {"slow", "x", [](const verify::VerifyContext&) -> std::vector<verify::CheckResult> { throw Interrupted(); }}};

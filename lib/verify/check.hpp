@@ -42,10 +42,16 @@ struct VerifyContext {
   exec::Runner& runner;
 };
 
+// What a check does to the lab while it runs. A check that disturbs it (the locality check
+// drains sidecars, then recreates their pods) runs alone, after every other check, so no
+// check measures a mesh another one is changing.
+enum class Effect { reads, disturbs };
+
 struct Check {
   std::string id;      // as in CheckResult::check
   std::string title;   // "nodes Ready and labelled with their locality"
   std::function<std::vector<CheckResult>(const VerifyContext&)> run;
+  Effect effect = Effect::reads;
 };
 
 } // namespace meshlab::verify
