@@ -40,7 +40,13 @@ TEST_CASE("pki::ensure_host_certificates") {
     const auto before = test::snapshot(out / "ca/blau/ingress");
     pki::ensure_host_certificates(out.path(), hosts);
     CHECK(test::snapshot(out / "ca/blau/ingress") == before);
-    // Also when the check record is gone and the files are parsed again.
+    // One record per cluster names each of its hosts.
+    CHECK(util::read_file(out / "ca/.verified/.ingress/blau").starts_with("httpbin.blau.demo.lab "));
+    // Also when the record is garbled, or gone, and the files are parsed again.
+    util::write_file_atomic(out / "ca/.verified/.ingress/blau", "garbage\n");
+    pki::ensure_host_certificates(out.path(), hosts);
+    CHECK(test::snapshot(out / "ca/blau/ingress") == before);
+    CHECK(util::read_file(out / "ca/.verified/.ingress/blau").starts_with("httpbin.blau.demo.lab "));
     fs::remove_all(out / "ca/.verified");
     pki::ensure_host_certificates(out.path(), hosts);
     CHECK(test::snapshot(out / "ca/blau/ingress") == before);

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace meshlab::pki {
@@ -14,6 +15,16 @@ namespace meshlab::pki {
 // A SHA-256 over the names and contents of `files`, in order (hex). Throws meshlab::Error
 // when one cannot be read.
 std::string fingerprint(const std::vector<std::filesystem::path>& files);
+
+// A named piece of content already in memory, for fingerprint_of.
+struct NamedContent {
+  std::string_view name;
+  std::string_view content;
+};
+
+// The same digest as fingerprint() over files of these names and contents, for callers that
+// read a file once and check it many times (an intermediate signs every host of its cluster).
+std::string fingerprint_of(const std::vector<NamedContent>& parts);
 
 // True when `record` holds `fingerprint` and the notAfter stored with it is still ahead.
 bool is_recorded(const std::filesystem::path& record, const std::string& fingerprint);

@@ -12,7 +12,9 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <system_error>
+#include <map>
+#include <sstream>
+#include <unordered_map>
 
 namespace meshlab::pki {
 
@@ -24,18 +26,12 @@ namespace {
 // valid TLS for a month without anyone thinking about it.
 constexpr auto k_renew_before = std::chrono::hours(24 * 30);
 
-bool file_exists(const fs::path& path) {
-  std::error_code ec;
-  return fs::exists(path, ec);
-}
-
-// Whether the pair in `dir` is a usable certificate for `host`, issued by the current
-// intermediate of `cluster_dir` and chaining to `root_pem`.
-bool still_good(const fs::path& dir, const fs::path& cluster_dir, const std::string& root_pem,
+// Whether the pair in `dir` is a usable certificate for `host`, issued by `intermediate`
+// (the cluster's current ca-cert.pem) and chaining to `root_pem`.
+bool still_good(const fs::path& dir, const std::string& intermediate, const std::string& root_pem,
                 const std::string& host) {
   try {
     const auto chain = util::read_file(dir / "tls.crt");
-    const auto intermediate = util::read_file(cluster_dir / "ca-cert.pem");
     const auto certs = parse_certificates(chain, (dir / "tls.crt").string());
     if (certs.size() != 2 || certificate_pem(certs[1].get()) != certificate_pem(parse_certificate(
                                                                     intermediate, "ca-cert.pem").get()))
@@ -53,6 +49,51 @@ bool still_good(const fs::path& dir, const fs::path& cluster_dir, const std::str
   }
 }
 
+// What a cluster's host record remembers of one host: the fingerprint of its pair (and of
+// the intermediate and root it was checked against) and when to look again: the renewal
+// date, not the expiry, so a reused certificate is still replaced in time.
+struct HostRecord {
+  std::string fingerprint;
+  long long look_again = 0; // seconds since the epoch
+};
+using HostRecords = std::map<std::string, HostRecord>; // host -> record; sorted, so the file is stable
+
+// ca/.verified/.ingress/<cluster>: no cluster name starts with '.', so this cannot meet
+// ca.cpp's per-cluster records.
+fs::path host_records_path(const fs::path& out_dir, const std::string& cluster) {
+  return out_dir / "ca" / ".verified" / ".ingress" / cluster;
+}
+
+// One line per host: "<host> <fingerprint> <look again>". It is only a cache: an unreadable
+// or garbled file reads as empty and every host is checked again.
+HostRecords read_host_records(const fs::path& path) {
+  HostRecords records;
+  std::string text;
+  try {
+    text = util::read_file(path);
+  } catch (const Error&) {
+    return records;
+  }
+  std::istringstream in(text);
+  std::string host;
+  HostRecord record;
+  while (in >> host >> record.fingerprint >> record.look_again) records[host] = record;
+  return records;
+}
+
+void write_host_records(const fs::path& path, const HostRecords& records) {
+  std::string text;
+  for (const auto& [host, record] : records) text += fmt::format("{} {} {}\n", host, record.fingerprint, record.look_again);
+  util::write_file_atomic(path, text);
+}
+
+long long look_again_at(std::chrono::system_clock::time_point not_after) {
+  const auto renew = not_after - k_renew_before;
+  const auto look_again = renew > std::chrono::system_clock::now() ? renew : not_after;
+  return static_cast<long long>(std::chrono::system_clock::to_time_t(
+      std::chrono::time_point_cast<std::chrono::system_clock::duration>(look_again)));
+}
+
 } // namespace
 
 fs::path host_certificate_dir(const std::string& cluster, const std::string& host) {
@@ -61,6 +102,8 @@ fs::path host_certificate_dir(const std::string& cluster, const std::string& hos
 
 std::vector<CaFile> ensure_host_certificates(const fs::path& out_dir, const std::vector<HostOnCluster>& hosts) {
   std::vector<CaFile> files;
+  std::vector<std::string> clusters;                                  // in first-seen order
+  std::unordered_map<std::string, std::vector<std::string>> by_cluster; // cluster -> its hosts
   for (const auto& [cluster, host] : hosts) {
     if (host.empty() || host.find('/') != std::string::npos || host.front() == '.')
       throw Error(fmt::format("\"{}\" is not a DNS name a server certificate can carry", host));
@@ -68,34 +111,53 @@ std::vector<CaFile> ensure_host_certificates(const fs::path& out_dir, const std:
     files.push_back({(rel / "tls.crt").generic_string(), cluster,
                      fmt::format("server certificate of {} (then the intermediate), for its ingress gateway", host)});
     files.push_back({(rel / "tls.key").generic_string(), cluster, fmt::format("key of {}'s server certificate", host)});
+    auto& list = by_cluster[cluster];
+    if (list.empty()) clusters.push_back(cluster);
+    list.push_back(host);
   }
-  // A big lab has a thousand host certificates; checking each against its record is file
-  // reading and hashing, independent per host, so it runs on every core.
-  const std::string root_pem = hosts.empty() ? std::string() : util::read_file(out_dir / "ca" / "root-cert.pem");
-  util::parallel_for(hosts.size(), 64, [&](std::size_t i, std::size_t) {
-    const auto& [cluster, host] = hosts[i];
-    const auto rel = host_certificate_dir(cluster, host);
-    const auto dir = out_dir / rel;
+  if (hosts.empty()) return files;
+  // A big lab has a thousand host certificates. The root and each intermediate are read
+  // once, each cluster keeps one record for all its hosts, and the clusters are checked on
+  // every core: a re-render reads two small files per host and parses none.
+  const std::string root_pem = util::read_file(out_dir / "ca" / "root-cert.pem");
+  util::parallel_for(clusters.size(), 4, [&](std::size_t i, std::size_t) {
+    const auto& cluster = clusters[i];
     const auto cluster_dir = out_dir / "ca" / cluster;
-    const std::vector<fs::path> checked{out_dir / "ca" / "root-cert.pem", cluster_dir / "ca-cert.pem",
-                                        dir / "tls.crt", dir / "tls.key"};
-    const auto record = out_dir / "ca" / ".verified" / fmt::format("{}@{}", host, cluster);
-    const bool complete = file_exists(dir / "tls.crt") && file_exists(dir / "tls.key");
-    if (!(complete && is_recorded(record, fingerprint(checked)))) {
-      if (!(complete && still_good(dir, cluster_dir, root_pem, host))) {
+    std::string intermediate;
+    try {
+      intermediate = util::read_file(cluster_dir / "ca-cert.pem");
+    } catch (const Error&) {
+      // Missing: issuing below fails with the message that says what to do.
+    }
+    const auto issuer = fingerprint_of({{"root-cert.pem", root_pem}, {"ca-cert.pem", intermediate}});
+    const auto record_path = host_records_path(out_dir, cluster);
+    auto records = read_host_records(record_path);
+    bool changed = false;
+    for (const auto& host : by_cluster.at(cluster)) {
+      const auto dir = out_dir / host_certificate_dir(cluster, host);
+      std::string current;
+      try {
+        current = fingerprint_of({{"issuer", issuer},
+                                  {"tls.crt", util::read_file(dir / "tls.crt")},
+                                  {"tls.key", util::read_file(dir / "tls.key")}});
+      } catch (const Error&) {
+        // Not there yet (or unreadable): issued below.
+      }
+      const auto it = records.find(host);
+      if (!current.empty() && it != records.end() && it->second.fingerprint == current &&
+          std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) < it->second.look_again)
+        continue;
+      if (current.empty() || !still_good(dir, intermediate, root_pem, host)) {
         const auto issued = issue_server_certificate(out_dir, cluster, {host});
         util::write_file_atomic(dir / "tls.key", issued.key_pem, fs::perms(0600));
         util::write_file_atomic(dir / "tls.crt", issued.chain_pem, fs::perms(0644));
       }
-      // The record's time is when to look again (check_record.hpp's format): the renewal
-      // date, not the expiry, so a reused certificate is still replaced in time.
-      const auto info = inspect_certificate(util::read_file(dir / "tls.crt"), (dir / "tls.crt").string());
-      const auto renew = info.not_after - k_renew_before;
-      const auto look_again = renew > std::chrono::system_clock::now() ? renew : info.not_after;
-      const auto renew_at = std::chrono::system_clock::to_time_t(
-          std::chrono::time_point_cast<std::chrono::system_clock::duration>(look_again));
-      util::write_file_atomic(record, fmt::format("{} {}\n", fingerprint(checked), static_cast<long long>(renew_at)));
+      const auto chain = util::read_file(dir / "tls.crt");
+      records[host] = {fingerprint_of({{"issuer", issuer}, {"tls.crt", chain}, {"tls.key", util::read_file(dir / "tls.key")}}),
+                       look_again_at(inspect_certificate(chain, (dir / "tls.crt").string()).not_after)};
+      changed = true;
     }
+    if (changed) write_host_records(record_path, records);
   });
   return files;
 }

@@ -30,7 +30,7 @@ std::filesystem::path host_certificate_dir(const std::string& cluster, const std
 // (unless the intermediate ends no later: a new one could not last longer).
 // Each file is written atomically, the key first; a crash between the two leaves a pair that
 // does not match, which the next call replaces. A certificate checked once is not parsed
-// again while its files are unchanged (ca/.verified/<host>@<cluster>).
+// again while its files are unchanged (one record per cluster, ca/.verified/.ingress/<cluster>).
 // Returns the files for index.json, in `hosts` order. Throws meshlab::Error when an
 // intermediate is missing or a host is not a DNS name.
 std::vector<CaFile> ensure_host_certificates(const std::filesystem::path& out_dir,
