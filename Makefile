@@ -8,7 +8,7 @@ LAB ?=
 # Build and test dependencies, all Debian packages. cloud-init provides `cloud-init schema`
 # for the rendered user-data; openssl the CLI the CA tests verify with; python3-jsonschema and
 # python3-yaml check docs/lab.schema.json against the labs (tests/schema_check.py).
-DEB_PACKAGES := build-essential cmake pkg-config libcli11-dev libyaml-cpp-dev libfmt-dev doctest-dev \
+DEB_PACKAGES := build-essential cmake pkg-config libcli11-dev libyaml-cpp-dev libyaml-dev libfmt-dev doctest-dev \
   libcurl4-openssl-dev libssl-dev libkainjow-mustache-dev nlohmann-json3-dev cloud-init openssl python3 \
   python3-jsonschema python3-yaml time ccache
 

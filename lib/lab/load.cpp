@@ -9,7 +9,6 @@
 #include "util/files.hpp"
 
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include <set>
 
@@ -38,7 +37,7 @@ class LabLoader {
 public:
   LabLoader(Reader& reader, Lab& lab) : m_reader(reader), m_lab(lab) {}
 
-  void read(const YAML::Node& root) {
+  void read(const detail::YamlNode& root) {
     MapReader top(m_reader, root, "", m_reader.position(root, Position{m_reader.file(), 1, 1}),
                   {"apiVersion", "kind", "name", "prefix", "domain", "stateDir", "addressPools", "defaults", "cells",
                    "clusters", "vms", "ca", "registries", "istio", "argocd", "apps", "traffic", "dns"},
@@ -227,31 +226,28 @@ LoadResult load_string(std::string_view text, const std::string& file) {
   LoadResult result;
   result.lab.source_file = file;
   Reader reader(file, result.lab.positions, result.diagnostics);
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& e) {
-    const int line = e.mark.line >= 0 ? e.mark.line + 1 : 0;
-    const int column = e.mark.column >= 0 ? e.mark.column + 1 : 0;
-    reader.error(Position{file, line, column}, "not valid YAML: " + e.msg,
+  const detail::YamlStream stream(text);
+  const auto& documents = stream.documents();
+  if (const auto* error = stream.error()) {
+    reader.error(Position{file, error->line, error->column}, "not valid YAML: " + error->message,
                  "check the indentation, and quote values that contain ': ', '#', '{' or '['");
     return result;
   }
-  if (documents.empty() || documents.front().IsNull()) {
+  if (documents.empty() || documents.front().is_null()) {
     reader.error(Position{file, 1, 1}, "the lab file is empty",
                  "start from an example in labs/: apiVersion, kind, name and clusters are required");
     return result;
   }
   // A trailing "---" with nothing after it is harmless; a second lab is not.
   for (std::size_t i = 1; i < documents.size(); ++i) {
-    if (documents[i].IsNull()) continue;
+    if (documents[i].is_null()) continue;
     reader.error(reader.position(documents[i], Position{file, 1, 1}),
                  "the lab file holds more than one YAML document; expected one",
                  "remove the \"---\" separator and everything after it, or put each lab in its own file");
     break;
   }
-  const YAML::Node& root = documents.front();
-  if (!root.IsMap()) {
+  const detail::YamlNode& root = documents.front();
+  if (!root.is_map()) {
     reader.error(reader.position(root, Position{file, 1, 1}),
                  "expected a mapping at the top level, got " + detail::describe(root),
                  "a lab file is a mapping with apiVersion, kind, name and clusters");

@@ -1,9 +1,11 @@
 // Reads the delivery side of a lab file: apps (with their Helm values kept as YAML text)
 // and traffic policies.
 #include "lab/load_sections.hpp"
+#include "util/strings.hpp"
 
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
+
+#include <cctype>
 
 namespace meshlab::lab::detail {
 
@@ -15,14 +17,16 @@ constexpr int k_max_values_depth = 64;
 constexpr std::size_t k_max_values_nodes = 100000;
 
 // Walks Helm values, recording positions (so the validator can point at a `${var}`),
-// reporting duplicate keys, and emitting them again as YAML in the order written.
+// reporting duplicate keys, and writing them again as block YAML in the order written. A
+// scalar written plain reads back the same written plain in block context; a quoted one
+// stays quoted ("1.0" must not become a number in Helm).
 class ValuesWriter {
 public:
   explicit ValuesWriter(Reader& reader) : m_reader(reader) {}
 
   // False when the values were too deep or too large (reported at `field`).
   bool write(const Field& field) {
-    emit(field, 0);
+    emit(field, 0, false);
     if (m_overflow)
       m_reader.reject(field,
                       fmt::format("{}: values are nested more than {} levels deep or hold more than {} entries",
@@ -30,63 +34,91 @@ public:
                       "Helm values must be plain data; check for an alias (*name) that refers to itself");
     return !m_overflow;
   }
-  std::string text() const { return m_out.c_str(); }
-  bool good() const { return m_out.good(); }
-  std::string problem() const { return m_out.GetLastError(); }
+  const std::string& text() const { return m_out; }
 
 private:
-  void emit(const Field& field, int depth) {
-    if (m_overflow) return;
-    if (depth > k_max_values_depth || ++m_nodes > k_max_values_nodes) {
-      m_overflow = true;
-      return;
-    }
-    const YAML::Node& node = field.value;
-    if (node.IsMap()) {
-      MapReader m(m_reader, node, field.path, field.at);
-      m_out << YAML::BeginMap;
+  // Keys are strings to Helm; those that need no quotes in any YAML reader stay bare.
+  static bool bare_key(std::string_view key) {
+    if (key.empty() || key.front() == '-') return false;
+    for (const char ch : key)
+      if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.' || ch == '/'))
+        return false;
+    return true;
+  }
+
+  // A mapping or list as block lines at `indent`; `inline_first`: its first line goes
+  // right after a "- " already written.
+  void emit(const Field& field, int indent, bool inline_first) {
+    const std::string pad(static_cast<std::size_t>(indent), ' ');
+    bool first = true;
+    const auto line_start = [&] {
+      if (!first || !inline_first) m_out += pad;
+      first = false;
+    };
+    if (field.value.is_map()) {
+      MapReader m(m_reader, field.value, field.path, field.at);
       for (const auto& child : m.fields()) {
-        m_out << YAML::Key << child.key << YAML::Value;
-        emit(child, depth + 1);
+        line_start();
+        m_out += bare_key(child.key) ? child.key : util::yaml_quote(child.key);
+        m_out += ':';
+        emit_value(child, indent, false);
       }
-      m_out << YAML::EndMap;
-    } else if (node.IsSequence()) {
-      auto items = read_list(m_reader, field);
-      m_out << YAML::BeginSeq;
-      for (const auto& item : items.value_or(std::vector<Field>{})) emit(item, depth + 1);
-      m_out << YAML::EndSeq;
-    } else if (node.IsScalar()) {
-      // A quoted scalar stays a string ("1.0" must not become a number in Helm).
-      if (node.Tag() == "!" || node.Tag() == "tag:yaml.org,2002:str")
-        m_out << YAML::DoubleQuoted << node.Scalar();
-      else
-        m_out << node.Scalar();
     } else {
-      m_out << YAML::Null;
+      for (const auto& item : read_list(m_reader, field).value_or(std::vector<Field>{})) {
+        line_start();
+        m_out += '-';
+        emit_value(item, indent, true);
+      }
     }
   }
 
+  // What follows "key:" or "-": a scalar or empty collection on the same line, a nested
+  // collection below (a mapping in a list item starts on the item's line).
+  void emit_value(const Field& field, int indent, bool in_list) {
+    if (m_overflow) return;
+    if (indent / 2 > k_max_values_depth || ++m_nodes > k_max_values_nodes) {
+      m_overflow = true;
+      return;
+    }
+    const auto& node = field.value;
+    const bool collection = node.is_map() || node.is_sequence();
+    if (collection && (node.is_map() ? !node.entries().empty() : !node.items().empty())) {
+      if (node.is_map() && in_list) {
+        m_out += ' ';
+        emit(field, indent + 2, true);
+      } else {
+        m_out += '\n';
+        emit(field, indent + 2, false);
+      }
+      return;
+    }
+    if (node.is_map())
+      m_out += " {}";
+    else if (node.is_sequence())
+      m_out += " []";
+    else if (node.is_scalar())
+      m_out += ' ' + (node.quoted() || node.scalar().empty() ? util::yaml_quote(node.scalar()) : node.scalar());
+    else
+      m_out += " ~";
+    m_out += '\n';
+  }
+
   Reader& m_reader;
-  YAML::Emitter m_out;
+  std::string m_out;
   std::size_t m_nodes = 0;
   bool m_overflow = false;
 };
 
 void read_values(Reader& reader, const Field& field, App& app) {
-  if (field.value.IsNull() || !field.value.IsDefined()) return;
-  if (!field.value.IsMap()) {
+  if (field.value.is_null() || !field.value.defined()) return;
+  if (!field.value.is_map()) {
     reader.error(field.at, fmt::format("{}: expected a mapping, got {}", field.path, describe(field.value)),
                  "write Helm values as \"key: value\" pairs indented under values:");
     return;
   }
   ValuesWriter writer(reader);
   if (!writer.write(field)) return;
-  if (!writer.good()) {
-    reader.reject(field, fmt::format("{}: cannot be written back as YAML: {}", field.path, writer.problem()),
-                  "Helm values must be valid UTF-8 text");
-    return;
-  }
-  app.values_yaml = writer.text() + "\n";
+  app.values_yaml = writer.text();
 }
 
 void read_git(Reader& reader, const Field& field, App& app) {
@@ -153,14 +185,14 @@ void read_distribute(Reader& reader, const Field& field, TrafficPolicy& policy) 
 
 Targets read_targets(Reader& reader, const Field& field) {
   Targets targets;
-  const YAML::Node& node = field.value;
-  if (node.IsScalar()) {
-    if (node.Scalar() != "all")
-      reader.reject(field, fmt::format("{}: unknown targets \"{}\"", field.path, node.Scalar()),
+  const YamlNode& node = field.value;
+  if (node.is_scalar()) {
+    if (node.scalar() != "all")
+      reader.reject(field, fmt::format("{}: unknown targets \"{}\"", field.path, node.scalar()),
                    "write all, {cell: NAME}, or a list of cluster names such as [east, west]");
     return targets;
   }
-  if (node.IsMap()) {
+  if (node.is_map()) {
     MapReader m(reader, node, field.path, field.at, {"cell"}, "targets");
     m.require({"cell"});
     targets.kind = Targets::Kind::cell;
@@ -168,7 +200,7 @@ Targets read_targets(Reader& reader, const Field& field) {
     m.finish();
     return targets;
   }
-  if (node.IsSequence()) {
+  if (node.is_sequence()) {
     targets.kind = Targets::Kind::clusters;
     for (const auto& item : read_list(reader, field).value_or(std::vector<Field>{}))
       if (auto v = read_string(reader, item)) targets.clusters.push_back(*v);

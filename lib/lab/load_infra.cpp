@@ -5,7 +5,6 @@
 #include "lab/syntax.hpp"
 
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 namespace meshlab::lab::detail {
 

@@ -19,13 +19,12 @@ std::string key_path(const std::string& path) { return path + "#key"; }
 
 std::string invalid_path(const std::string& path) { return path + "#invalid"; }
 
-Position Reader::position(const YAML::Node& node, const Position& fallback) const {
+Position Reader::position(const YamlNode& node, const Position& fallback) const {
   // An empty value ("key:" at the end of a line) carries the mark of the next token,
   // lines away; the key is the honest place to point at.
-  if (!node.IsDefined() || node.IsNull()) return fallback;
-  const auto mark = node.Mark();
-  if (mark.line < 0 || mark.column < 0) return fallback;
-  return Position{m_file, mark.line + 1, mark.column + 1};
+  if (!node.defined() || node.is_null()) return fallback;
+  if (node.line() < 0 || node.column() < 0) return fallback;
+  return Position{m_file, node.line() + 1, node.column() + 1};
 }
 
 void Reader::error(const Position& at, std::string message, std::string hint) {
@@ -38,23 +37,21 @@ void Reader::reject(const Field& field, std::string message, std::string hint) {
   error(field.at, std::move(message), std::move(hint));
 }
 
-std::string describe(const YAML::Node& node) {
-  switch (node.Type()) {
-  case YAML::NodeType::Map: return "a mapping";
-  case YAML::NodeType::Sequence: return "a list";
-  case YAML::NodeType::Scalar: return fmt::format("\"{}\"", node.Scalar());
-  default: return "nothing";
-  }
+std::string describe(const YamlNode& node) {
+  if (node.is_map()) return "a mapping";
+  if (node.is_sequence()) return "a list";
+  if (node.is_scalar()) return fmt::format("\"{}\"", node.scalar());
+  return "nothing";
 }
 
 namespace {
 
 // Scalars and flow collections ({...}, [...]) start on the key's line, so they are the
 // precise place to point at; a block collection starts lines later, so its key is better.
-bool starts_on_key_line(const YAML::Node& value) {
-  if (!value.IsDefined()) return false;
-  if (value.IsScalar()) return true;
-  return (value.IsMap() || value.IsSequence()) && value.Style() == YAML::EmitterStyle::Flow;
+bool starts_on_key_line(const YamlNode& value) {
+  if (!value.defined()) return false;
+  if (value.is_scalar()) return true;
+  return (value.is_map() || value.is_sequence()) && value.flow();
 }
 
 std::string with_path(const std::string& path, std::string_view message) {
@@ -68,8 +65,8 @@ std::string plural(std::string_view noun) { return std::string(noun) + "s"; }
 } // namespace
 
 std::optional<std::string> read_string(Reader& reader, const Field& field) {
-  if (field.value.IsScalar()) return field.value.Scalar();
-  if (field.value.IsNull() || !field.value.IsDefined()) {
+  if (field.value.is_scalar()) return field.value.scalar();
+  if (field.value.is_null() || !field.value.defined()) {
     reader.reject(field, with_path(field.path, "expected a string, got nothing"),
                  "write a value after the colon (\"\" for an empty string), or remove the key");
     return std::nullopt;
@@ -80,8 +77,8 @@ std::optional<std::string> read_string(Reader& reader, const Field& field) {
 }
 
 std::optional<int> read_integer(Reader& reader, const Field& field) {
-  if (field.value.IsScalar()) {
-    const std::string& text = field.value.Scalar();
+  if (field.value.is_scalar()) {
+    const std::string& text = field.value.scalar();
     std::string_view digits = text;
     if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);
     int value = 0;
@@ -115,15 +112,14 @@ std::optional<std::string> read_choice(Reader& reader, const Field& field, const
 
 std::optional<std::vector<Field>> read_list(Reader& reader, const Field& field) {
   std::vector<Field> items;
-  if (field.value.IsNull() || !field.value.IsDefined()) return items;
-  if (!field.value.IsSequence()) {
+  if (field.value.is_null() || !field.value.defined()) return items;
+  if (!field.value.is_sequence()) {
     reader.reject(field, with_path(field.path, "expected a list, got " + describe(field.value)),
                  "write the items as a list: [a, b] or one \"- item\" per line");
     return std::nullopt;
   }
   std::size_t index = 0;
-  for (const auto& item : field.value) {
-    const YAML::Node node = item; // yaml-cpp Nodes are handles: copy, never assign
+  for (const auto& node : field.value.items()) {
     const Position at = reader.position(node, field.at);
     items.push_back(Field{"", node, item_path(field.path, index++), at, at});
     reader.record(items.back().path, at);
@@ -131,14 +127,14 @@ std::optional<std::vector<Field>> read_list(Reader& reader, const Field& field) 
   return items;
 }
 
-MapReader::MapReader(Reader& reader, const YAML::Node& node, std::string path, Position at,
+MapReader::MapReader(Reader& reader, const YamlNode& node, std::string path, Position at,
                      std::vector<std::string_view> known, std::string_view what)
     : m_reader(reader), m_path(std::move(path)), m_at(std::move(at)), m_known(std::move(known)), m_what(what) {
-  if (!node.IsDefined() || node.IsNull()) {
+  if (!node.defined() || node.is_null()) {
     m_is_map = true; // "key:" with nothing after it reads as an empty mapping
     return;
   }
-  if (!node.IsMap()) {
+  if (!node.is_map()) {
     m_reader.record(invalid_path(m_path), m_at);
     m_reader.error(m_at, with_path(m_path, "expected a mapping, got " + describe(node)),
                    m_known.empty() ? "write one \"name: ...\" entry per line, indented under the key"
@@ -146,23 +142,19 @@ MapReader::MapReader(Reader& reader, const YAML::Node& node, std::string path, P
     return;
   }
   m_is_map = true;
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node key = it->first;
+  for (const auto& [key, value] : node.entries()) {
     const Position key_at = m_reader.position(key, m_at);
-    if (!key.IsScalar()) {
+    if (!key.is_scalar()) {
       m_reader.error(key_at, with_path(m_path, "keys must be plain strings, got " + describe(key)),
                      "write a simple name before the colon");
       continue;
     }
-    // yaml-cpp Nodes are handles whose assignment writes through to the document, so
-    // Fields are built by copy construction only.
-    const YAML::Node value = it->second;
-    Field field{key.Scalar(), value, child_path(m_path, key.Scalar()), key_at,
+    Field field{key.scalar(), value, child_path(m_path, key.scalar()), key_at,
                 starts_on_key_line(value) ? m_reader.position(value, key_at) : key_at};
     bool duplicate = false;
     for (const auto& earlier : m_fields) {
       if (earlier.key != field.key) continue;
-      // YAML forbids duplicate keys, yet yaml-cpp keeps both; the second would silently
+      // YAML forbids duplicate keys, yet parsers keep both; the second would silently
       // lose or win depending on the reader, so say so.
       m_reader.error(key_at, with_path(m_path, fmt::format("duplicate key \"{}\"", field.key)),
                      fmt::format("it is first written at line {}; keep one of them", earlier.key_at.line));

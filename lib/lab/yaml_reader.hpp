@@ -6,7 +6,7 @@
 #include "lab/model.hpp"
 #include "util/error.hpp"
 
-#include <yaml-cpp/yaml.h>
+#include "lab/yaml_tree.hpp"
 
 #include <optional>
 #include <string>
@@ -27,7 +27,7 @@ std::string invalid_path(const std::string& path);
 // One key of a mapping and its value.
 struct Field {
   std::string key;
-  YAML::Node value;
+  YamlNode value;
   std::string path;   // dotted path of the value
   Position key_at;    // where the key was written
   Position at;        // where the value was written (the key's position for block
@@ -41,7 +41,7 @@ public:
       : m_file(std::move(file)), m_positions(positions), m_diagnostics(diagnostics) {}
 
   // Where `node` starts; `fallback` for nodes without a mark (an absent or empty value).
-  Position position(const YAML::Node& node, const Position& fallback) const;
+  Position position(const YamlNode& node, const Position& fallback) const;
   void record(const std::string& path, const Position& at) { m_positions[path] = at; }
   void error(const Position& at, std::string message, std::string hint);
   // Reports a value the loader cannot use and marks `field`'s path "#invalid".
@@ -57,13 +57,13 @@ private:
 };
 
 // "a string", "a mapping", "a list", "nothing" — for "expected X, got Y" messages.
-std::string describe(const YAML::Node& node);
+std::string describe(const YamlNode& node);
 
 // Reads a mapping: reports a non-mapping value, duplicate keys and (on finish) keys not
 // in `known`. A mapping keyed by names (clusters, cells, ...) passes no known keys.
 class MapReader {
 public:
-  MapReader(Reader& reader, const YAML::Node& node, std::string path, Position at,
+  MapReader(Reader& reader, const YamlNode& node, std::string path, Position at,
             std::vector<std::string_view> known = {}, std::string_view what = {});
   MapReader(const MapReader&) = delete;
   MapReader& operator=(const MapReader&) = delete;

@@ -110,37 +110,6 @@ std::string render_template(const TemplateSource& source, std::string_view name,
   return source.render(name, data);
 }
 
-std::string yaml_quote(std::string_view value) {
-  const auto plain = [](char ch) {
-    const auto c = static_cast<unsigned char>(ch);
-    return c >= 0x20 && c != 0x7f && ch != '"' && ch != '\\';
-  };
-  std::string out;
-  out.reserve(value.size() + 2);
-  out += '"';
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    // Characters that need no escape, nearly all there are, go in runs.
-    std::size_t end = i;
-    while (end < value.size() && plain(value[end])) ++end;
-    out.append(value, i, end - i);
-    if (end == value.size()) break;
-    i = end;
-    const char ch = value[i];
-    const auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-    case '"': out += "\\\""; break;
-    case '\\': out += "\\\\"; break;
-    case '\n': out += "\\n"; break;
-    case '\t': out += "\\t"; break;
-    case '\r': out += "\\r"; break;
-    // The other control characters. \u, not YAML's shorter \x: a TOML basic string has the
-    // same escapes as this otherwise, so the containerd hosts.toml files use yaml_quote too.
-    default: out += fmt::format("\\u{:04X}", c);
-    }
-  }
-  out += '"';
-  return out;
-}
 
 std::string indent(std::string_view text, int spaces) {
   const std::string pad(static_cast<std::size_t>(spaces), ' ');

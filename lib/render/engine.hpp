@@ -2,6 +2,8 @@
 // YAML. Values are computed in C++ view models; templates only hold sections and loops.
 #pragma once
 
+#include "util/strings.hpp"
+
 #include <kainjow/mustache.hpp>
 
 #include <filesystem>
@@ -56,10 +58,8 @@ private:
 // The same as `source.render(name, data)`.
 std::string render_template(const TemplateSource& source, std::string_view name, const Data& data);
 
-// A YAML double-quoted scalar that reads back as exactly `value`, whatever it holds
-// (quotes, backslashes, newlines, control characters, '#', ': ', leading '-', ...). Also a
-// TOML basic string with the same meaning: only escapes the two languages share are used.
-std::string yaml_quote(std::string_view value);
+// A YAML double-quoted scalar (see util/strings.hpp); templates use it for every value.
+using util::yaml_quote;
 
 // `text` with every non-empty line indented by `spaces`; for embedding a rendered
 // document as a block scalar inside another.

@@ -34,4 +34,9 @@ std::optional<std::string> did_you_mean(std::string_view word, const std::vector
 // (default: noun + "s").
 std::string count_noun(std::size_t count, std::string_view noun, std::string_view plural = {});
 
+// A YAML double-quoted scalar that reads back as exactly `value`, whatever it holds
+// (quotes, backslashes, newlines, control characters, '#', ': ', leading '-', ...). Also a
+// TOML basic string with the same meaning: only escapes the two languages share are used.
+std::string yaml_quote(std::string_view value);
+
 } // namespace meshlab::util
