@@ -4,8 +4,8 @@
 
 #include <string>
 
-using meshlab::lab::detail::YamlNode;
-using meshlab::lab::detail::YamlStream;
+using meshlab::lab::YamlNode;
+using meshlab::lab::YamlStream;
 
 TEST_CASE("lab::yaml_tree") {
   SUBCASE("kinds, scalars, positions and styles") {

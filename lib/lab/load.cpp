@@ -37,7 +37,7 @@ class LabLoader {
 public:
   LabLoader(Reader& reader, Lab& lab) : m_reader(reader), m_lab(lab) {}
 
-  void read(const detail::YamlNode& root) {
+  void read(const YamlNode& root) {
     MapReader top(m_reader, root, "", m_reader.position(root, Position{m_reader.file(), 1, 1}),
                   {"apiVersion", "kind", "name", "prefix", "domain", "stateDir", "addressPools", "defaults", "cells",
                    "clusters", "vms", "ca", "registries", "istio", "argocd", "apps", "traffic", "dns"},
@@ -226,7 +226,7 @@ LoadResult load_string(std::string_view text, const std::string& file) {
   LoadResult result;
   result.lab.source_file = file;
   Reader reader(file, result.lab.positions, result.diagnostics);
-  const detail::YamlStream stream(text);
+  const YamlStream stream(text);
   const auto& documents = stream.documents();
   if (const auto* error = stream.error()) {
     reader.error(Position{file, error->line, error->column}, "not valid YAML: " + error->message,
@@ -246,7 +246,7 @@ LoadResult load_string(std::string_view text, const std::string& file) {
                  "remove the \"---\" separator and everything after it, or put each lab in its own file");
     break;
   }
-  const detail::YamlNode& root = documents.front();
+  const YamlNode& root = documents.front();
   if (!root.is_map()) {
     reader.error(reader.position(root, Position{file, 1, 1}),
                  "expected a mapping at the top level, got " + detail::describe(root),

@@ -2,6 +2,7 @@
 // targets, Helm values, hosts) and locality traffic policies.
 #include "lab/syntax.hpp"
 #include "lab/validate_checks.hpp"
+#include "lab/yaml_tree.hpp"
 
 #include "util/net.hpp"
 #include "util/strings.hpp"
@@ -10,7 +11,6 @@
 
 #include <algorithm>
 #include <map>
-#include <yaml-cpp/yaml.h>
 
 #include <set>
 
@@ -105,15 +105,15 @@ bool only_known_variables(const std::string& text) {
 
 // Walks Helm values re-parsed from the lab (the loader emitted them with the same
 // paths it recorded), checking every scalar for variables.
-void check_values(Checker& checker, const std::string& path, const YAML::Node& node, int depth) {
+void check_values(Checker& checker, const std::string& path, const YamlNode& node, int depth) {
   if (depth > 64) return; // the loader refuses deeper values
-  if (node.IsScalar()) {
-    check_variables(checker, path, node.Scalar());
-  } else if (node.IsMap()) {
-    for (const auto& entry : node) check_values(checker, path + "." + entry.first.Scalar(), entry.second, depth + 1);
-  } else if (node.IsSequence()) {
+  if (node.is_scalar()) {
+    check_variables(checker, path, node.scalar());
+  } else if (node.is_map()) {
+    for (const auto& [key, value] : node.entries()) check_values(checker, path + "." + key.scalar(), value, depth + 1);
+  } else if (node.is_sequence()) {
     std::size_t i = 0;
-    for (const auto& item : node) check_values(checker, fmt::format("{}[{}]", path, i++), item, depth + 1);
+    for (const auto& item : node.items()) check_values(checker, fmt::format("{}[{}]", path, i++), item, depth + 1);
   }
 }
 
@@ -136,11 +136,9 @@ void check_app(Checker& checker, const App& app) {
                   "write the repository's https:// (or oci://) address");
   check_targets(checker, path + ".targets", app.targets);
   if (!app.values_yaml.empty() && !only_known_variables(app.values_yaml)) {
-    try {
-      check_values(checker, path + ".values", YAML::Load(app.values_yaml), 0);
-    } catch (const YAML::Exception&) {
-      // The loader wrote this text itself; nothing the user can fix here.
-    }
+    // The loader wrote this text itself: it parses (or there is nothing the user could fix).
+    const YamlStream values(app.values_yaml);
+    if (!values.documents().empty()) check_values(checker, path + ".values", values.documents().front(), 0);
   }
   if (checker.written(path + ".port") && (app.port < 1 || app.port > 65535))
     checker.error(path + ".port", fmt::format("port {} is out of range; expected 1..65535", app.port),

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <unordered_map>
 
-namespace meshlab::lab::detail {
+namespace meshlab::lab {
 
 using yaml_tree::Kind;
 using yaml_tree::NodeData;
@@ -177,4 +177,4 @@ YamlStream::YamlStream(std::string_view text) {
   }
 }
 
-} // namespace meshlab::lab::detail
+} // namespace meshlab::lab

@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-namespace meshlab::lab::detail {
+namespace meshlab::lab {
 
 class YamlNode;
 
@@ -87,4 +87,4 @@ private:
   std::unique_ptr<YamlSyntaxError> m_error;
 };
 
-} // namespace meshlab::lab::detail
+} // namespace meshlab::lab

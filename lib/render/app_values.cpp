@@ -2,11 +2,11 @@
 // ${domain}, ${region}, ${zone}, ${subzone}). Substituting into the YAML text would let a
 // value such as `a: b` or a newline reshape the document, so the values are parsed once
 // and re-emitted per cluster, substituting only inside scalars and quoting what changed.
+#include "lab/yaml_tree.hpp"
 #include "render/mesh_detail.hpp"
 #include "util/error.hpp"
 
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 namespace meshlab::render::mesh {
 
@@ -48,10 +48,10 @@ public:
   // A plain (unquoted, untagged) scalar reads back the same when written plain again in
   // block context; anything else, or anything a variable changed (see AppValues::render),
   // is quoted. Keys are written as they are: variables only apply to values.
-  void scalar(const YAML::Node& node, bool key) {
-    if (node.IsNull()) return text("null");
-    const auto& value = node.Scalar();
-    const bool plain = node.Tag() == "?" && !value.empty();
+  void scalar(const lab::YamlNode& node, bool key) {
+    if (node.is_null()) return text("null");
+    const auto& value = node.scalar();
+    const bool plain = !node.quoted() && !value.empty();
     if (key || value.find("${") == std::string::npos) return text(plain ? value : yaml_quote(value));
     m_pieces.push_back({std::move(m_text), value, plain, false});
     m_text.clear();
@@ -62,12 +62,12 @@ private:
   std::string m_text;
 };
 
-void emit(const YAML::Node& node, int indent, bool inline_first, Writer& out);
+void emit(const lab::YamlNode& node, int indent, bool inline_first, Writer& out);
 
 // Writes what follows "key:" or "-": a scalar or empty collection on the same line, a
 // nested collection on the next lines (a mapping inside a sequence item starts inline).
-void emit_value(const YAML::Node& value, int indent, bool in_sequence, Writer& out) {
-  if (value.IsMap() && value.size() > 0) {
+void emit_value(const lab::YamlNode& value, int indent, bool in_sequence, Writer& out) {
+  if (value.is_map() && !value.entries().empty()) {
     if (in_sequence) {
       out.text(" ");
       emit(value, indent + 2, true, out);
@@ -75,12 +75,12 @@ void emit_value(const YAML::Node& value, int indent, bool in_sequence, Writer& o
       out.text("\n");
       emit(value, indent + 2, false, out);
     }
-  } else if (value.IsSequence() && value.size() > 0) {
+  } else if (value.is_sequence() && !value.items().empty()) {
     out.text("\n");
     emit(value, indent + 2, false, out);
-  } else if (value.IsMap()) {
+  } else if (value.is_map()) {
     out.text(" {}\n");
-  } else if (value.IsSequence()) {
+  } else if (value.is_sequence()) {
     out.text(" []\n");
   } else {
     out.text(" ");
@@ -89,12 +89,12 @@ void emit_value(const YAML::Node& value, int indent, bool in_sequence, Writer& o
   }
 }
 
-void emit(const YAML::Node& node, int indent, bool inline_first, Writer& out) {
+void emit(const lab::YamlNode& node, int indent, bool inline_first, Writer& out) {
   const std::string pad(static_cast<std::size_t>(indent), ' ');
   bool first = true;
-  if (node.IsMap()) {
-    for (const auto& entry : node) {
-      if (!entry.first.IsScalar()) throw Error("Helm values: mapping keys must be scalars");
+  if (node.is_map()) {
+    for (const auto& entry : node.entries()) {
+      if (!entry.first.is_scalar()) throw Error("Helm values: mapping keys must be scalars");
       if (!first || !inline_first) out.text(pad);
       out.scalar(entry.first, true);
       out.text(":");
@@ -102,7 +102,7 @@ void emit(const YAML::Node& node, int indent, bool inline_first, Writer& out) {
       first = false;
     }
   } else {
-    for (const auto& item : node) {
+    for (const auto& item : node.items()) {
       if (!first || !inline_first) out.text(pad);
       out.text("-");
       emit_value(item, indent, true, out);
@@ -114,15 +114,13 @@ void emit(const YAML::Node& node, int indent, bool inline_first, Writer& out) {
 } // namespace
 
 AppValues::AppValues(const std::string& yaml, const std::string& what) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml);
-  } catch (const YAML::Exception& e) {
-    throw Error(fmt::format("{}: not valid YAML: {}", what, e.msg));
-  }
-  if (!root.IsNull() && !root.IsMap())
+  const lab::YamlStream stream(yaml);
+  if (const auto* error = stream.error())
+    throw Error(fmt::format("{}: not valid YAML: {}", what, error->message));
+  const lab::YamlNode root = stream.documents().empty() ? lab::YamlNode() : stream.documents().front();
+  if (root.defined() && !root.is_null() && !root.is_map())
     throw Error(fmt::format("{}: Helm values must be a mapping of keys to values", what));
-  m_empty = root.IsNull() || root.size() == 0;
+  m_empty = !root.is_map() || root.entries().empty();
   if (m_empty) return;
   try {
     Writer writer;
