@@ -1,23 +1,17 @@
 #include "net/http.hpp"
 
+#include "net/curl_api.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
 
-#include <curl/curl.h>
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
 #include <memory>
-#include <mutex>
 
 namespace meshlab::net {
 
 namespace {
-
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 size_t append_body(char* data, size_t size, size_t count, void* user) {
   static_cast<std::string*>(user)->append(data, size * count);
@@ -27,43 +21,43 @@ size_t append_body(char* data, size_t size, size_t count, void* user) {
 } // namespace
 
 Response fetch(const Request& request) {
-  global_init();
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
+  const CurlApi& api = curl_api();
+  std::unique_ptr<CURL, void (*)(CURL*)> curl(api.easy_init(), api.easy_cleanup);
   if (!curl) throw Error("cannot start an HTTP request: libcurl failed to initialise");
-  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(nullptr, &curl_slist_free_all);
+  std::unique_ptr<curl_slist, void (*)(curl_slist*)> headers(nullptr, api.slist_free_all);
   for (const auto& [name, value] : request.headers)
-    headers.reset(curl_slist_append(headers.release(), fmt::format("{}: {}", name, value).c_str()));
+    headers.reset(api.slist_append(headers.release(), fmt::format("{}: {}", name, value).c_str()));
 
-  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> resolve(nullptr, &curl_slist_free_all);
-  for (const auto& entry : request.resolve) resolve.reset(curl_slist_append(resolve.release(), entry.c_str()));
+  std::unique_ptr<curl_slist, void (*)(curl_slist*)> resolve(nullptr, api.slist_free_all);
+  for (const auto& entry : request.resolve) resolve.reset(api.slist_append(resolve.release(), entry.c_str()));
 
   Response response;
   char error[CURL_ERROR_SIZE] = {};
   CURL* h = curl.get();
-  curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L); // we run in worker threads
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, append_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &response.body);
-  if (headers) curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
+  api.easy_setopt(h, CURLOPT_URL, request.url.c_str());
+  api.easy_setopt(h, CURLOPT_ERRORBUFFER, error);
+  api.easy_setopt(h, CURLOPT_NOSIGNAL, 1L); // we run in worker threads
+  api.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+  api.easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
+  api.easy_setopt(h, CURLOPT_WRITEFUNCTION, append_body);
+  api.easy_setopt(h, CURLOPT_WRITEDATA, &response.body);
+  if (headers) api.easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
   if (request.method == "POST") {
-    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    api.easy_setopt(h, CURLOPT_POST, 1L);
     const std::string& body = request.body ? *request.body : std::string();
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-    curl_easy_setopt(h, CURLOPT_COPYPOSTFIELDS, body.c_str());
+    api.easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+    api.easy_setopt(h, CURLOPT_COPYPOSTFIELDS, body.c_str());
   }
-  if (resolve) curl_easy_setopt(h, CURLOPT_RESOLVE, resolve.get());
-  if (!request.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, request.ca_file.c_str());
+  if (resolve) api.easy_setopt(h, CURLOPT_RESOLVE, resolve.get());
+  if (!request.ca_file.empty()) api.easy_setopt(h, CURLOPT_CAINFO, request.ca_file.c_str());
   if (request.tls == Tls::insecure) {
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    api.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+    api.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
   }
-  const CURLcode rc = curl_easy_perform(h);
+  const CURLcode rc = api.easy_perform(h);
   if (rc != CURLE_OK)
-    throw Error(fmt::format("cannot reach {}: {}", request.url, error[0] ? error : curl_easy_strerror(rc)));
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
+    throw Error(fmt::format("cannot reach {}: {}", request.url, error[0] ? error : api.easy_strerror(rc)));
+  api.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
   return response;
 }
 
