@@ -8,6 +8,7 @@
 #include "util/base64.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
+#include "util/strings.hpp"
 
 #include <fmt/format.h>
 
@@ -37,9 +38,7 @@ void serve_hosts(const LaunchContext& ctx, const lab::Cluster& cluster, const st
   for (const auto& host : hosts) secrets.push_back(ingress_secret_yaml(ctx, cluster, host));
   const auto manifests = yaml_stream_of(files);
   const auto kubectl = kubectl_for(ctx, cluster, sc.runner);
-  std::string stream;
-  for (const auto& secret : secrets) stream += (stream.empty() ? "" : "---\n") + secret;
-  apply_yaml(kubectl, stream, Secrecy::secret);
+  apply_yaml(kubectl, util::join(secrets, "---\n"), Secrecy::secret); // each ends with a newline
   apply_yaml(kubectl, manifests);
   sc.facts["hosts"] = std::to_string(hosts.size());
 }
