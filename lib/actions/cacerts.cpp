@@ -14,7 +14,6 @@ namespace meshlab::actions {
 
 namespace {
 
-constexpr const char* k_istio_namespace = "istio-system";
 constexpr const char* k_secret_name = "cacerts";
 
 std::filesystem::path ca_dir(const LaunchContext& ctx, const lab::Cluster& cluster) {
@@ -68,7 +67,7 @@ nlohmann::ordered_json istio_namespace(const lab::Lab& lab, const lab::Cluster& 
 
 std::string cacerts_secret_yaml(const LaunchContext& ctx, const lab::Cluster& cluster) {
   auto secret = secret_object(k_secret_name, k_istio_namespace);
-  secret["metadata"]["labels"] = {{"meshlab.dev/lab", ctx.lab.name}};
+  secret["metadata"]["labels"] = {{k_lab_label, ctx.lab.name}};
   auto& data = secret["data"] = nlohmann::ordered_json::object();
   for (const char* file : k_cacerts_files)
     data[file] = util::base64_encode(util::read_file(ca_dir(ctx, cluster) / file));

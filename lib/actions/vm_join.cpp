@@ -3,6 +3,7 @@
 #include "actions/argocd.hpp"
 #include "actions/kube_access.hpp"
 #include "actions/machines_detail.hpp"
+#include "actions/manifest.hpp"
 #include "actions/rendered.hpp"
 #include "actions/sidecar_package.hpp"
 #include "actions/step_ids.hpp"
@@ -22,7 +23,6 @@ namespace fs = std::filesystem;
 constexpr auto k_address_timeout = std::chrono::minutes(5);
 constexpr auto k_register_timeout = std::chrono::minutes(3);
 constexpr auto k_poll = std::chrono::milliseconds(250);
-constexpr const char* k_istio_namespace = "istio-system";
 constexpr const char* k_group_annotation = "istio.io/autoRegistrationGroup";
 constexpr const char* k_package = "istio-sidecar";
 // Stand-ins the dry run prints where a live answer would go.
