@@ -2,6 +2,7 @@
 
 #include "net/cache.hpp"
 #include "util/error.hpp"
+#include "util/strings.hpp"
 
 #include <fmt/format.h>
 
@@ -27,8 +28,8 @@ std::string sidecar_package_url(const std::string& version, const std::string& a
                             "and arm64",
                             arch));
   const char* env = std::getenv("MESHLAB_ISTIO_DEB_URL_BASE");
-  std::string base = env != nullptr && *env != '\0' ? std::string(env) : std::string(k_istio_deb_url_base);
-  while (!base.empty() && base.back() == '/') base.pop_back();
+  const auto base =
+      util::trim_end(env != nullptr && *env != '\0' ? std::string(env) : std::string(k_istio_deb_url_base), "/");
   return fmt::format("{}/{}/deb/{}", base, version, arch == "amd64" ? "istio-sidecar.deb" : "istio-sidecar-arm64.deb");
 }
 

@@ -8,6 +8,7 @@
 #include "actions/sidecar_package.hpp"
 #include "actions/step_ids.hpp"
 #include "util/error.hpp"
+#include "util/strings.hpp"
 #include "util/wait.hpp"
 
 #include <fmt/format.h>
@@ -27,11 +28,6 @@ constexpr const char* k_group_annotation = "istio.io/autoRegistrationGroup";
 constexpr const char* k_package = "istio-sidecar";
 // Stand-ins the dry run prints where a live answer would go.
 constexpr const char* k_dry_run_address = "<east-west gateway address>";
-
-std::string trimmed(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
-  return text;
-}
 
 // The VM's Namespace and ServiceAccount, WorkloadGroup and Services, as index.json lists
 // them (kind "istio", cluster = the VM); sorted by path, identity.yaml comes first, so the
@@ -87,7 +83,7 @@ std::string installed_version(const providers::MultipassVm& machine) {
   const auto done = machine.run({"dpkg-query", "-W", k_package});
   if (done.exit_code != 0) return "";
   const auto tab = done.out.find('\t');
-  return tab == std::string::npos ? "" : trimmed(done.out.substr(tab + 1));
+  return tab == std::string::npos ? "" : util::trim_end(done.out.substr(tab + 1));
 }
 
 void join(const LaunchContext& ctx, const lab::Vm& vm, const lab::Cluster& cluster, plan::StepContext& sc) {
@@ -100,11 +96,11 @@ void join(const LaunchContext& ctx, const lab::Vm& vm, const lab::Cluster& clust
   auto address = eastwest_address(kubectl);
   const bool dry = ctx.dry_run || address.empty();
   if (address.empty()) address = k_dry_run_address;
-  const auto token = trimmed(kubectl
-                                 .check({"create", "token", vm.service_account, "-n", vm.namespace_, "--audience",
-                                         "istio-ca", "--duration", k_vm_token_duration},
-                                        std::nullopt, true)
-                                 .out);
+  const auto token = util::trim_end(kubectl
+                                        .check({"create", "token", vm.service_account, "-n", vm.namespace_,
+                                                "--audience", "istio-ca", "--duration", k_vm_token_duration},
+                                               std::nullopt, true)
+                                        .out);
   if (token.empty() && !dry)
     throw Error(fmt::format("kubectl create token {} -n {} on {} printed no token", vm.service_account, vm.namespace_,
                             cluster.name));
@@ -113,7 +109,7 @@ void join(const LaunchContext& ctx, const lab::Vm& vm, const lab::Cluster& clust
   const auto& version = ctx.lab.istio.version;
   std::optional<fs::path> package;
   if (installed_version(machine) != version) {
-    auto arch = trimmed(machine.check({"dpkg", "--print-architecture"}).out);
+    auto arch = util::trim_end(machine.check({"dpkg", "--print-architecture"}).out);
     if (arch.empty() && dry) arch = "amd64";
     if (!sidecar_arch_supported(arch))
       throw Error(fmt::format("VM {} runs on {}; Istio publishes the istio-sidecar package for amd64 and arm64 only",

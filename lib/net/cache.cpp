@@ -2,6 +2,7 @@
 
 #include "net/http.hpp"
 #include "util/files.hpp"
+#include "util/strings.hpp"
 
 #include <fmt/format.h>
 
@@ -34,9 +35,7 @@ std::pair<std::string, std::string> read_record(const fs::path& record) {
   const auto text = util::read_file(record);
   const auto space = text.find("  ");
   if (space == std::string::npos) return {};
-  auto url = text.substr(space + 2);
-  while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
-  return {text.substr(0, space), url};
+  return {text.substr(0, space), util::trim_end(text.substr(space + 2), "\r\n")};
 }
 
 } // namespace
