@@ -1,5 +1,6 @@
 #include "actions/vm_join.hpp"
 
+#include "actions/mesh_resources.hpp"
 #include "actions/sidecar_package.hpp"
 #include "net/http.hpp"
 #include "render/vm_bootstrap.hpp"
@@ -24,19 +25,33 @@ const std::string k_vm_lab = "vms:\n"
                              "    locality: eu/zone-a/vm\n"
                              "    services: [{name: httpbin, port: 8080}]\n";
 
-void write_rendered(const test::BringupLab& lab) {
+// Adds `path` (under the state directory, holding `content`) to index.json as render_all
+// lists it.
+void add_rendered(const test::BringupLab& lab, const std::string& path, const std::string& kind,
+                  const std::string& cluster, const std::string& content) {
   const auto state = lab.state();
-  for (const char* file : {"identity.yaml", "workload-group.yaml", "service.yaml"})
-    util::write_file_atomic(state / "vms/virt-01" / file, std::string("# ") + file + "\n");
-  util::write_file_atomic(state / "clusters/east/istio/expose-istiod.yaml", "# expose-istiod\n");
-  for (const auto& artifact : render::render_vm_bootstrap(lab.lab(), "ROOT PEM\n"))
-    util::write_file_atomic(state / artifact.path, artifact.content);
+  util::write_file_atomic(state / path, content);
+  auto index = nlohmann::json::parse(util::read_file(state / "index.json"));
+  index["files"].push_back({{"path", path}, {"kind", kind}, {"cluster", cluster}, {"purpose", "test"}});
+  util::write_file_atomic(state / "index.json", index.dump(2));
 }
 
-plan::Plan vm_plan(const test::BringupLab& lab) {
-  return lab.plan([](plan::PlanBuilder& builder, const actions::LaunchContext& ctx) {
+void write_rendered(const test::BringupLab& lab) {
+  add_rendered(lab, "clusters/east/istio/expose-istiod.yaml", "istio", "east", "# expose-istiod\n");
+  for (const char* file : {"identity.yaml", "service.yaml", "workload-group.yaml"}) // index order: by path
+    add_rendered(lab, std::string("vms/virt-01/") + file, "istio", "virt-01", std::string("# ") + file + "\n");
+  for (const auto& artifact : render::render_vm_bootstrap(lab.lab(), "ROOT PEM\n"))
+    add_rendered(lab, artifact.path, artifact.kind, artifact.cluster, artifact.content);
+}
+
+// apps/sync and vm/virt-01/create stand in for their actions; istio/east/resources is the
+// real step (it applies expose-istiod.yaml) unless `mesh_resources` is no.
+enum class MeshResources { yes, no };
+plan::Plan vm_plan(const test::BringupLab& lab, MeshResources mesh_resources = MeshResources::yes) {
+  return lab.plan([mesh_resources](plan::PlanBuilder& builder, const actions::LaunchContext& ctx) {
     builder.add(plan::Step{.id = actions::ids::apps_sync(), .title = "apps", .run = [](plan::StepContext&) {}});
     builder.add(plan::Step{.id = actions::ids::vm("virt-01"), .title = "vm", .run = [](plan::StepContext&) {}});
+    if (mesh_resources == MeshResources::yes) actions::add_mesh_resource_steps(builder, ctx);
     actions::add_vm_join_steps(builder, ctx);
   });
 }
@@ -99,19 +114,41 @@ TEST_CASE("actions::vm_join") {
   auto earlier = test::BringupLab::earlier_facts({"east"});
   earlier[actions::ids::vm("virt-01")] = {{"address", "127.0.10.9"}};
 
-  SUBCASE("the mesh side after the apps are synced, the join after the VM and the mesh side") {
-    CHECK(test::needs_of(plan, "vm/virt-01/mesh") == std::vector<std::string>{"apps/sync"});
+  SUBCASE("the mesh side after the apps are synced and istiod is exposed, the join after the VM and the mesh side") {
+    CHECK(test::needs_of(plan, "vm/virt-01/mesh") == std::vector<std::string>{"apps/sync", "istio/east/resources"});
     CHECK(test::needs_of(plan, "vm/virt-01/join") == std::vector<std::string>{"vm/virt-01/create", "vm/virt-01/mesh"});
+    CHECK(test::needs_of(plan, "istio/east/resources") == std::vector<std::string>{"apps/sync"});
   }
 
-  SUBCASE("the mesh side applies identity, group, services and the istiod exposure in one stream") {
+  SUBCASE("without Istio resources for the cluster the mesh side needs only the apps") {
+    const auto bare = vm_plan(lab, MeshResources::no);
+    CHECK(test::needs_of(bare, "vm/virt-01/mesh") == std::vector<std::string>{"apps/sync"});
+  }
+
+  SUBCASE("the mesh side applies identity, services and group in one stream; the istiod exposure is the cluster's") {
     script();
     test::run_step(plan, "vm/virt-01/mesh", runner, earlier);
     REQUIRE(runner.calls().size() == 1);
     const auto call = runner.calls()[0];
     CHECK(call.argv ==
           lab.kubectl("east", {"apply", "--server-side", "--field-manager=meshlab", "--force-conflicts", "-f", "-"}));
-    CHECK(*call.input == "# identity.yaml\n---\n# workload-group.yaml\n---\n# service.yaml\n---\n# expose-istiod\n");
+    CHECK(*call.input == "# identity.yaml\n---\n# service.yaml\n---\n# workload-group.yaml\n");
+
+    test::RecordingRunner resources;
+    test::run_step(plan, "istio/east/resources", resources, earlier);
+    REQUIRE(resources.calls().size() == 1);
+    CHECK(*resources.calls()[0].input == "# expose-istiod\n");
+  }
+
+  SUBCASE("a VM whose files were not rendered is refused before anything is applied or copied") {
+    std::filesystem::remove(lab.state() / "index.json");
+    const auto unrendered = vm_plan(lab);
+    CHECK_THROWS_WITH_AS(test::run_step(unrendered, "vm/virt-01/mesh", runner, earlier),
+                         doctest::Contains("the WorkloadGroup files of VM virt-01 are not rendered"), Error);
+    CHECK_THROWS_WITH_AS(test::run_step(unrendered, "vm/virt-01/join", runner, earlier),
+                         doctest::Contains("the bootstrap files of VM virt-01 are not rendered"), Error);
+    CHECK(runner.count({"kubectl"}) == 0);
+    CHECK(runner.count({"multipass", "transfer"}) == 0);
   }
 
   SUBCASE("a fresh VM: token, package downloaded and installed, files placed, service started, entry seen") {

@@ -32,6 +32,21 @@ TEST_CASE("util::strings") {
     CHECK(did_you_mean("banana", keys) == std::nullopt);
     CHECK(did_you_mean("x", std::vector<std::string>{}) == std::nullopt);
   }
+  SUBCASE("trim_end") {
+    using namespace std::string_view_literals;
+    CHECK(trim_end("v1.30.3\r\n"sv) == "v1.30.3");
+    CHECK(trim_end("a b \t\n"sv) == "a b");
+    CHECK(trim_end(" \n"sv) == "");
+    CHECK(trim_end(""sv) == "");
+    CHECK(trim_end("http://127.0.0.1:8080//"sv, "/") == "http://127.0.0.1:8080");
+    CHECK(trim_end("lines\n\n"sv, "\n") == "lines");
+    CHECK(trim_end("12 \n"sv, "\n") == "12 "); // only the characters asked for
+    const std::string owned = "token\n";
+    const std::string_view view = trim_end(owned);
+    CHECK(view.data() == owned.data()); // a view into the argument, no copy
+    CHECK(view == "token");
+    CHECK(trim_end(std::string("from a temporary \n")) == "from a temporary"); // owns its result
+  }
   SUBCASE("count_noun") {
     CHECK(count_noun(1, "cluster") == "1 cluster");
     CHECK(count_noun(0, "VM") == "0 VMs");

@@ -2,6 +2,7 @@
 
 #include "actions/argocd.hpp"
 #include "actions/kube_access.hpp"
+#include "actions/rendered.hpp"
 #include "actions/step_ids.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
@@ -23,26 +24,15 @@ namespace fs = std::filesystem;
 constexpr auto k_sync_timeout = std::chrono::minutes(20);
 constexpr auto k_poll = std::chrono::milliseconds(500);
 
-bool is_project(const std::string& path) { return path.rfind("argocd/projects/", 0) == 0; }
-
-std::vector<std::string> indexed_paths(const fs::path& state_dir) {
-  std::vector<std::string> paths;
-  const auto index = nlohmann::json::parse(util::read_file(state_dir / "index.json"), nullptr, false);
-  if (index.is_discarded() || !index.contains("files") || !index["files"].is_array())
-    throw Error(fmt::format("{} is not a meshlab index; render the lab again", (state_dir / "index.json").string()));
-  for (const auto& entry : index["files"])
-    if (entry.value("kind", "") == "argocd") paths.push_back(entry.value("path", ""));
-  return paths;
-}
-
-std::vector<std::string> scanned_paths(const fs::path& state_dir) {
-  std::vector<std::string> paths;
+// Without an index (a state directory older than index.json): the two directories.
+std::vector<fs::path> scanned_files(const fs::path& state_dir) {
+  std::vector<fs::path> files;
   for (const char* dir : {"argocd/projects", "argocd/applications"}) {
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(state_dir / dir, ec))
-      if (entry.path().extension() == ".yaml") paths.push_back(fs::relative(entry.path(), state_dir).generic_string());
+      if (entry.path().extension() == ".yaml") files.push_back(entry.path());
   }
-  return paths;
+  return files;
 }
 
 std::string joined_message(const nlohmann::json& status) {
@@ -58,16 +48,6 @@ std::string joined_message(const nlohmann::json& status) {
   return out;
 }
 
-void apply_files(const kube::Kubectl& kubectl, const std::vector<fs::path>& files) {
-  std::string stream;
-  for (const auto& file : files) {
-    auto text = util::read_file(file);
-    if (!text.empty() && text.back() != '\n') text += '\n';
-    stream += (stream.empty() ? "" : "---\n") + text;
-  }
-  apply_yaml(kubectl, stream);
-}
-
 // Argo CD orders sync waves only among the resources of one sync (an app of apps); meshlab
 // applies the Applications itself, so it keeps their order: each wave is applied once the
 // waves before it are Synced and Healthy (CRDs before the CNI agent before istiod before
@@ -78,7 +58,7 @@ void apply_in_waves(const LaunchContext& ctx, const lab::Cluster& host, const st
   const auto waves = sync_waves(files);
   const auto deadline = util::Clock::now() + k_sync_timeout;
   for (std::size_t i = 0; i < waves.size(); ++i) {
-    apply_files(kubectl, waves[i].files);
+    apply_yaml(kubectl, yaml_stream_of(waves[i].files));
     if (i + 1 < waves.size()) wait_for_apps(kubectl, waves[i].names, deadline);
   }
   sc.facts["manifests"] = std::to_string(files.size());
@@ -102,13 +82,15 @@ int wave_of(const YAML::Node& doc, const fs::path& file) {
 
 std::vector<fs::path> argocd_manifest_files(const fs::path& state_dir) {
   std::error_code ec;
-  auto paths = fs::is_regular_file(state_dir / "index.json", ec) ? indexed_paths(state_dir) : scanned_paths(state_dir);
-  std::stable_sort(paths.begin(), paths.end(), [](const std::string& a, const std::string& b) {
+  auto files = fs::is_regular_file(state_dir / "index.json", ec) ? rendered_files(state_dir, "argocd")
+                                                                  : scanned_files(state_dir);
+  // All under `state_dir`: the paths compare as the relative paths they end in.
+  const auto projects = (state_dir / "argocd" / "projects").string() + "/";
+  const auto is_project = [&projects](const fs::path& file) { return file.string().rfind(projects, 0) == 0; };
+  std::stable_sort(files.begin(), files.end(), [&](const fs::path& a, const fs::path& b) {
     if (is_project(a) != is_project(b)) return is_project(a);
-    return a < b;
+    return a.string() < b.string();
   });
-  std::vector<fs::path> files;
-  for (const auto& path : paths) files.push_back(state_dir / path);
   return files;
 }
 
@@ -242,24 +224,16 @@ void add_apps_steps(plan::PlanBuilder& builder, const LaunchContext& ctx) {
   const auto files = argocd_manifest_files(ctx.state_dir);
   if (files.empty()) return;
   std::vector<std::string> needs{ids::argocd_install()};
-  std::vector<std::string> parts;
   for (const auto* cluster : ctx.lab.workload_clusters()) {
     needs.push_back(ids::argocd_register(cluster->name));
     needs.push_back(ids::cluster_cacerts(cluster->name));
   }
-  for (const auto& file : files) {
-    parts.push_back(file.string());
-    try {
-      parts.push_back(util::read_file(file));
-    } catch (const Error&) {
-      parts.emplace_back("<missing>");
-    }
-  }
+  const auto hash = files_digest(files);
   builder.add(plan::Step{
       .id = ids::argocd_apps(),
       .title = "Applying the Argo CD projects and applications, wave by wave",
       .needs = needs,
-      .inputs_hash = digest(parts),
+      .inputs_hash = hash,
       .run = [ctx, host, files](plan::StepContext& sc) { apply_in_waves(ctx, *host, files, sc); },
       .verify =
           [ctx, host, files](exec::Runner& runner) {
@@ -270,7 +244,7 @@ void add_apps_steps(plan::PlanBuilder& builder, const LaunchContext& ctx) {
       .id = ids::apps_sync(),
       .title = "Waiting until every app is Synced and Healthy",
       .needs = {ids::argocd_apps()},
-      .inputs_hash = digest(parts),
+      .inputs_hash = hash,
       .run =
           [ctx, host, files](plan::StepContext& sc) {
             const auto names = application_names(files);

@@ -3,7 +3,7 @@
 #include "actions/kube_access.hpp"
 #include "actions/manifest.hpp"
 #include "actions/step_ids.hpp"
-#include "net/http.hpp"
+#include "net/cache.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/strings.hpp"
@@ -26,22 +26,7 @@ constexpr const char* k_controller = "argocd-application-controller";
 constexpr const char* k_server = "argocd-server";
 
 std::string cache_name(const std::string& version) {
-  std::string safe;
-  for (const char c : version) safe += (c == '/' || c == '\\' || c == '\0') ? '_' : c;
-  if (safe.empty() || safe == "." || safe == "..") safe = "unversioned";
-  return fmt::format("argocd-{}-install.yaml", safe);
-}
-
-// "<sha256>  <url>" from the record beside a cached manifest; empties when there is none.
-std::pair<std::string, std::string> read_record(const std::filesystem::path& record) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(record, ec)) return {};
-  const auto text = util::read_file(record);
-  const auto space = text.find("  ");
-  if (space == std::string::npos) return {};
-  auto url = text.substr(space + 2);
-  while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
-  return {text.substr(0, space), url};
+  return fmt::format("argocd-{}-install.yaml", net::cache_name_part(version));
 }
 
 bool condition_true(const nlohmann::json& object, const std::string& type) {
@@ -109,31 +94,9 @@ const lab::Cluster* argocd_cluster(const lab::Lab& lab) {
                           lab.name));
 }
 
-CachedManifest cache_install_manifest(const lab::ArgoCd& argocd, const std::filesystem::path& state_dir,
+net::CachedFile cache_install_manifest(const lab::ArgoCd& argocd, const std::filesystem::path& state_dir,
                                       std::ostream& log) {
-  CachedManifest cached{state_dir / "cache" / cache_name(argocd.version), "", false};
-  const auto record = std::filesystem::path(cached.file.string() + ".sha256");
-  const auto [sha, url] = read_record(record);
-  std::error_code ec;
-  if (!sha.empty() && std::filesystem::is_regular_file(cached.file, ec)) {
-    const auto actual = net::sha256_hex(util::read_file(cached.file));
-    if (url != argocd.manifest) {
-      log << fmt::format("cached {} came from {}; downloading {}\n", cached.file.string(), url, argocd.manifest);
-    } else if (actual != sha) {
-      log << fmt::format("cached {} has SHA-256 {}, not the {} recorded when it was downloaded; downloading again\n",
-                         cached.file.string(), actual, sha);
-    } else {
-      log << fmt::format("using cached {} (SHA-256 {})\n", cached.file.string(), sha);
-      cached.sha256 = sha;
-      return cached;
-    }
-  }
-  log << fmt::format("downloading {} into {}\n", argocd.manifest, cached.file.string());
-  cached.sha256 = net::download(argocd.manifest, cached.file);
-  cached.downloaded = true;
-  util::write_file_atomic(record, fmt::format("{}  {}\n", cached.sha256, argocd.manifest));
-  log << fmt::format("SHA-256 {}\n", cached.sha256);
-  return cached;
+  return net::cached_download(argocd.manifest, state_dir / "cache" / cache_name(argocd.version), log);
 }
 
 void wait_for_argocd(const kube::Kubectl& kubectl, util::Clock::time_point deadline) {

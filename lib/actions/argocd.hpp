@@ -7,6 +7,7 @@
 
 #include "actions/launch_context.hpp"
 #include "actions/service_account.hpp"
+#include "net/cache.hpp"
 #include "plan/plan.hpp"
 #include "util/wait.hpp"
 
@@ -31,19 +32,11 @@ const lab::Cluster* argocd_cluster(const lab::Lab& lab);
 
 // --- argocd/install ----------------------------------------------------------------------
 
-// The cached install manifest and its SHA-256 (hex).
-struct CachedManifest {
-  std::filesystem::path file;
-  std::string sha256;
-  bool downloaded = false; // false: reused from the cache
-};
-
 // <state>/cache/argocd-<version>-install.yaml, downloaded from `argocd.manifest` unless the
-// cache already holds it: a <file>.sha256 beside it records "<sha256>  <url>", and the file
-// is reused only when it still has that checksum and came from the same URL (otherwise it
-// is downloaded again, saying why in `log`). Throws meshlab::Error when the download fails.
-CachedManifest cache_install_manifest(const lab::ArgoCd& argocd, const std::filesystem::path& state_dir,
-                                      std::ostream& log);
+// cache already holds it (net::cached_download: reused only when it still has the recorded
+// checksum and came from the same URL). Throws meshlab::Error when the download fails.
+net::CachedFile cache_install_manifest(const lab::ArgoCd& argocd, const std::filesystem::path& state_dir,
+                                       std::ostream& log);
 
 // Polls until every Deployment in namespace argocd is Available and the
 // argocd-application-controller StatefulSet has all its replicas ready. Returns at once

@@ -6,6 +6,7 @@
 #include "net/http.hpp"
 #include "util/base64.hpp"
 #include "util/error.hpp"
+#include "util/strings.hpp"
 
 #include <fmt/format.h>
 
@@ -102,7 +103,7 @@ ArgoCdLogin argocd_login(const lab::Lab& lab, exec::Runner& runner, const ArgoCd
                               "ingress); run `meshlab launch`, or set {} to a port-forward's URL",
                               cluster->name, k_argocd_url_env));
   }
-  while (!login.url.empty() && login.url.back() == '/') login.url.pop_back();
+  login.url = util::trim_end(std::move(login.url), "/");
 
   const auto secret = get(kubectl, *cluster, "secret", k_admin_secret, Secrecy::secret, options.timeout);
   const auto encoded =

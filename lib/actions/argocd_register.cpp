@@ -60,7 +60,7 @@ Json cluster_secret(const lab::Lab& lab, const lab::Cluster& cluster, const std:
   const auto name = lab.instance_name(cluster.name);
   auto secret = secret_object("cluster-" + name, k_argocd_namespace);
   Json labels = {{"argocd.argoproj.io/secret-type", "cluster"},
-                 {"meshlab.dev/lab", lab.name},
+                 {k_lab_label, lab.name},
                  {"meshlab.dev/cluster", cluster.name}};
   // Labels reach ApplicationSet cluster generators as metadata.labels.<key>.
   if (!cluster.cell.empty()) labels["meshlab.dev/cell"] = cluster.cell;

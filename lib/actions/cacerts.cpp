@@ -2,6 +2,7 @@
 
 #include "actions/kube_access.hpp"
 #include "actions/manifest.hpp"
+#include "actions/rendered.hpp"
 #include "actions/step_ids.hpp"
 #include "util/base64.hpp"
 #include "util/error.hpp"
@@ -13,7 +14,6 @@ namespace meshlab::actions {
 
 namespace {
 
-constexpr const char* k_istio_namespace = "istio-system";
 constexpr const char* k_secret_name = "cacerts";
 
 std::filesystem::path ca_dir(const LaunchContext& ctx, const lab::Cluster& cluster) {
@@ -29,16 +29,9 @@ bool multi_network(const lab::Lab& lab, const lab::Cluster& cluster) {
 // cannot be read yet (a plan printed before rendering) still gives a stable hash; the
 // step itself then reports the file.
 std::string inputs_hash(const LaunchContext& ctx, const lab::Cluster& cluster) {
-  std::vector<std::string> parts{cluster.name, multi_network(ctx.lab, cluster) ? cluster.network : ""};
-  for (const char* file : k_cacerts_files) {
-    parts.emplace_back(file);
-    try {
-      parts.push_back(util::read_file(ca_dir(ctx, cluster) / file));
-    } catch (const Error&) {
-      parts.emplace_back("<missing>");
-    }
-  }
-  return digest(parts);
+  std::vector<std::filesystem::path> files;
+  for (const char* file : k_cacerts_files) files.push_back(ca_dir(ctx, cluster) / file);
+  return files_digest(files, {cluster.name, multi_network(ctx.lab, cluster) ? cluster.network : ""});
 }
 
 // On an external cluster, whether istio-system is the lab's to delete: missing (this launch
@@ -74,7 +67,7 @@ nlohmann::ordered_json istio_namespace(const lab::Lab& lab, const lab::Cluster& 
 
 std::string cacerts_secret_yaml(const LaunchContext& ctx, const lab::Cluster& cluster) {
   auto secret = secret_object(k_secret_name, k_istio_namespace);
-  secret["metadata"]["labels"] = {{"meshlab.dev/lab", ctx.lab.name}};
+  secret["metadata"]["labels"] = {{k_lab_label, ctx.lab.name}};
   auto& data = secret["data"] = nlohmann::ordered_json::object();
   for (const char* file : k_cacerts_files)
     data[file] = util::base64_encode(util::read_file(ca_dir(ctx, cluster) / file));

@@ -8,6 +8,7 @@
 #include "util/base64.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
+#include "util/strings.hpp"
 
 #include <fmt/format.h>
 
@@ -17,7 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* k_istio_namespace = "istio-system";
 
 // The hosts `cluster` serves, in lab order.
 std::vector<std::string> hosts_of(const lab::Lab& lab, const lab::Cluster& cluster) {
@@ -37,9 +37,7 @@ void serve_hosts(const LaunchContext& ctx, const lab::Cluster& cluster, const st
   for (const auto& host : hosts) secrets.push_back(ingress_secret_yaml(ctx, cluster, host));
   const auto manifests = yaml_stream_of(files);
   const auto kubectl = kubectl_for(ctx, cluster, sc.runner);
-  std::string stream;
-  for (const auto& secret : secrets) stream += (stream.empty() ? "" : "---\n") + secret;
-  apply_yaml(kubectl, stream, Secrecy::secret);
+  apply_yaml(kubectl, util::join(secrets, "---\n"), Secrecy::secret); // each ends with a newline
   apply_yaml(kubectl, manifests);
   sc.facts["hosts"] = std::to_string(hosts.size());
 }
@@ -65,7 +63,7 @@ bool hosts_served(const LaunchContext& ctx, const lab::Cluster& cluster, const s
 std::string ingress_secret_yaml(const LaunchContext& ctx, const lab::Cluster& cluster, const std::string& host) {
   const auto dir = certificate_dir(ctx, cluster, host);
   auto secret = secret_object(lab::ingress_secret_name(host), k_istio_namespace, "kubernetes.io/tls");
-  secret["metadata"]["labels"] = {{"meshlab.dev/lab", ctx.lab.name}};
+  secret["metadata"]["labels"] = {{k_lab_label, ctx.lab.name}};
   secret["data"] = {{"tls.crt", util::base64_encode(util::read_file(dir / "tls.crt"))},
                     {"tls.key", util::base64_encode(util::read_file(dir / "tls.key"))}};
   return to_yaml(secret);

@@ -5,6 +5,7 @@
 #include "actions/machines_detail.hpp"
 #include "actions/step_ids.hpp"
 #include "kube/kubectl.hpp"
+#include "net/cache.hpp"
 #include "net/http.hpp"
 #include "providers/docker.hpp"
 #include "providers/kind.hpp"
@@ -16,7 +17,6 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
-#include <mutex>
 
 namespace meshlab::actions {
 
@@ -33,20 +33,11 @@ constexpr std::string_view k_metallb_namespace = "metallb-system";
 constexpr std::string_view k_kind_network = "kind";
 constexpr std::uint64_t k_block = 16; // addresses per cluster (a /28)
 
-struct Manifest {
-  std::filesystem::path path;
-  std::string sha256;
-};
-
-// The MetalLB manifest in state_dir/cache, downloaded the first time. Steps of several kind
-// clusters run in parallel; the mutex makes one download and the others read its result.
-Manifest metallb_manifest(const std::filesystem::path& state_dir, const std::string& url) {
-  static std::mutex mutex;
-  const std::lock_guard lock(mutex);
-  const auto path = state_dir / "cache" / fmt::format("metallb-native-{}.yaml", net::sha256_hex(url).substr(0, 12));
-  std::error_code ec;
-  if (std::filesystem::is_regular_file(path, ec)) return {path, net::sha256_hex(util::read_file(path))};
-  return {path, net::download(url, path)};
+// The MetalLB manifest in state_dir/cache, downloaded the first time (steps of several kind
+// clusters run in parallel; net::cached_download makes one download for all of them).
+net::CachedFile metallb_manifest(const std::filesystem::path& state_dir, const std::string& url, std::ostream& log) {
+  return net::cached_download(
+      url, state_dir / "cache" / fmt::format("metallb-native-{}.yaml", net::sha256_hex(url).substr(0, 12)), log);
 }
 
 bool deployment_available(const kube::Kubectl& kubectl, const std::string& name, std::string_view ns) {
@@ -169,10 +160,10 @@ plan::Step loadbalancer_step(const LaunchContext& ctx, const lab::Cluster& clust
       throw Error(fmt::format("MetalLB would be downloaded from {} and the address pool of {} carved from the kind "
                               "network",
                               url, instance));
-    const auto manifest = metallb_manifest(state_dir, url);
+    const auto manifest = metallb_manifest(state_dir, url, sc.log);
     const kube::Kubectl kubectl(sc.runner, kubeconfig, instance);
     // Server-side: MetalLB's CRDs are too big for the last-applied annotation (kubectl.md).
-    kubectl.apply(util::read_file(manifest.path), kube::ApplyMode::server_side);
+    kubectl.apply(util::read_file(manifest.file), kube::ApplyMode::server_side);
     util::wait_until(
         util::Clock::now() + std::chrono::minutes(5), std::chrono::seconds(1),
         [&] {

@@ -25,6 +25,9 @@ std::string yaml_stream(const std::vector<nlohmann::ordered_json>& docs);
 // meshlab.dev/lab=<lab name>.
 inline constexpr const char* k_lab_label = "meshlab.dev/lab";
 
+// Where Istio's control plane, its gateways and the cacerts and remote secrets live.
+inline constexpr const char* k_istio_namespace = "istio-system";
+
 // A v1 Namespace with `labels` (none when empty).
 nlohmann::ordered_json namespace_object(const std::string& name, const std::map<std::string, std::string>& labels = {});
 

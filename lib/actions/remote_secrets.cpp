@@ -14,7 +14,6 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 constexpr auto k_token_timeout = std::chrono::minutes(2);
-constexpr const char* k_istio_namespace = "istio-system";
 
 struct Member {
   const lab::Cluster* cluster;

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <system_error>
 
 namespace meshlab::actions {
@@ -29,7 +30,10 @@ std::string resource_of(const YAML::Node& doc) {
 
 } // namespace
 
-std::vector<fs::path> rendered_files(const fs::path& state_dir, std::string_view kind, std::string_view cluster) {
+namespace {
+
+// The index entries of `kind` for `cluster` (any cluster when nullopt).
+std::vector<fs::path> indexed(const fs::path& state_dir, std::string_view kind, std::optional<std::string_view> cluster) {
   const auto index_path = state_dir / "index.json";
   std::error_code ec;
   if (!fs::is_regular_file(index_path, ec)) return {};
@@ -38,9 +42,19 @@ std::vector<fs::path> rendered_files(const fs::path& state_dir, std::string_view
     throw Error(fmt::format("{} is not a meshlab index; render the lab again", index_path.string()));
   std::vector<fs::path> files;
   for (const auto& entry : index["files"])
-    if (entry.value("kind", "") == kind && entry.value("cluster", "") == cluster)
+    if (entry.value("kind", "") == kind && (!cluster || entry.value("cluster", "") == *cluster))
       files.push_back(state_dir / entry.value("path", ""));
   return files;
+}
+
+} // namespace
+
+std::vector<fs::path> rendered_files(const fs::path& state_dir, std::string_view kind, std::string_view cluster) {
+  return indexed(state_dir, kind, cluster);
+}
+
+std::vector<fs::path> rendered_files(const fs::path& state_dir, std::string_view kind) {
+  return indexed(state_dir, kind, std::nullopt);
 }
 
 std::string yaml_stream_of(const std::vector<fs::path>& files) {

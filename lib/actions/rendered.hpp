@@ -17,6 +17,8 @@ namespace meshlab::actions {
 // meshlab::Error when the index is not a meshlab index.
 std::vector<std::filesystem::path> rendered_files(const std::filesystem::path& state_dir, std::string_view kind,
                                                   std::string_view cluster);
+// The same for every cluster: all files of `kind` ("argocd"), in index order.
+std::vector<std::filesystem::path> rendered_files(const std::filesystem::path& state_dir, std::string_view kind);
 
 // The files' documents as one YAML stream, read now. Throws meshlab::Error naming a file
 // that cannot be read.

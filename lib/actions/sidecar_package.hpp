@@ -2,6 +2,8 @@
 // its copy in the lab's cache (downloaded once with libcurl, its SHA-256 recorded beside it).
 #pragma once
 
+#include "net/cache.hpp"
+
 #include <filesystem>
 #include <ostream>
 #include <string>
@@ -20,17 +22,11 @@ bool sidecar_arch_supported(std::string_view arch);
 // architecture Istio does not publish, naming the ones it does.
 std::string sidecar_package_url(const std::string& version, const std::string& arch);
 
-struct CachedPackage {
-  std::filesystem::path file; // state_dir/cache/istio-sidecar-<version>-<arch>.deb
-  std::string sha256;         // hex, also in file + ".sha256" as "<sha256>  <url>"
-  bool downloaded = false;    // false: the cached copy was used
-};
-
-// The package for `version` and `arch` in state_dir/cache/: the cached copy when its record
-// names the same URL and its content still has the recorded SHA-256, else downloaded (and
-// recorded). Calls are serialised within the process, so VMs joining in parallel download
-// it once. Writes what it did to `log`. Throws meshlab::Error when the download fails.
-CachedPackage cache_sidecar_package(const std::string& version, const std::string& arch,
-                                    const std::filesystem::path& state_dir, std::ostream& log);
+// The package for `version` and `arch` as state_dir/cache/istio-sidecar-<version>-<arch>.deb
+// (net::cached_download: the cached copy when its record names the same URL and its content
+// still has the recorded SHA-256, else downloaded once, even by VMs joining in parallel).
+// Writes what it did to `log`. Throws meshlab::Error when the download fails.
+net::CachedFile cache_sidecar_package(const std::string& version, const std::string& arch,
+                                      const std::filesystem::path& state_dir, std::ostream& log);
 
 } // namespace meshlab::actions

@@ -3,10 +3,12 @@
 #include "actions/argocd.hpp"
 #include "actions/kube_access.hpp"
 #include "actions/machines_detail.hpp"
+#include "actions/manifest.hpp"
+#include "actions/rendered.hpp"
 #include "actions/sidecar_package.hpp"
 #include "actions/step_ids.hpp"
 #include "util/error.hpp"
-#include "util/files.hpp"
+#include "util/strings.hpp"
 #include "util/wait.hpp"
 
 #include <fmt/format.h>
@@ -22,50 +24,37 @@ namespace fs = std::filesystem;
 constexpr auto k_address_timeout = std::chrono::minutes(5);
 constexpr auto k_register_timeout = std::chrono::minutes(3);
 constexpr auto k_poll = std::chrono::milliseconds(250);
-constexpr const char* k_istio_namespace = "istio-system";
 constexpr const char* k_group_annotation = "istio.io/autoRegistrationGroup";
 constexpr const char* k_package = "istio-sidecar";
 // Stand-ins the dry run prints where a live answer would go.
 constexpr const char* k_dry_run_address = "<east-west gateway address>";
 
-std::string trimmed(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
-  return text;
+// The VM's Namespace and ServiceAccount, WorkloadGroup and Services, as index.json lists
+// them (kind "istio", cluster = the VM); sorted by path, identity.yaml comes first, so the
+// namespace exists before what lives in it. istiod's exposure through the east-west gateway
+// is the cluster's own (istio/<c>/resources applies it).
+std::vector<fs::path> mesh_files(const LaunchContext& ctx, const lab::Vm& vm) {
+  return rendered_files(ctx.state_dir, "istio", vm.name);
 }
 
-// The files the cluster side applies, in order: the namespace before what lives in it.
-std::vector<fs::path> mesh_files(const LaunchContext& ctx, const lab::Vm& vm, const lab::Cluster& cluster) {
-  std::vector<fs::path> files{ctx.state_dir / "vms" / vm.name / "identity.yaml",
-                              ctx.state_dir / "vms" / vm.name / "workload-group.yaml"};
-  std::error_code ec;
-  if (!vm.services.empty()) files.push_back(ctx.state_dir / "vms" / vm.name / "service.yaml");
-  const auto expose = ctx.state_dir / "clusters" / cluster.name / "istio" / "expose-istiod.yaml";
-  if (fs::is_regular_file(expose, ec)) files.push_back(expose);
-  return files;
-}
-
+// cluster.env, mesh.yaml and root-cert.pem (index.json kind "vm-bootstrap").
 std::vector<fs::path> bootstrap_files(const LaunchContext& ctx, const lab::Vm& vm) {
-  const auto dir = ctx.state_dir / "vms" / vm.name / "bootstrap";
-  return {dir / "cluster.env", dir / "mesh.yaml", dir / "root-cert.pem"};
+  return rendered_files(ctx.state_dir, "vm-bootstrap", vm.name);
 }
 
-std::string files_digest(const std::vector<fs::path>& files, std::vector<std::string> parts) {
-  for (const auto& file : files) {
-    parts.push_back(file.string());
-    parts.push_back(detail::content_or_missing(file));
-  }
-  return digest(parts);
+// Throws when the render left nothing of `what` for `vm`: a step must not apply or copy
+// an empty set and call the VM joined.
+void require_rendered(const std::vector<fs::path>& files, const LaunchContext& ctx, const lab::Vm& vm,
+                      const char* what) {
+  if (files.empty())
+    throw Error(fmt::format("{} of VM {} are not rendered in {}; render the lab again", what, vm.name,
+                            ctx.state_dir.string()));
 }
 
-void apply_mesh_side(const LaunchContext& ctx, const lab::Cluster& cluster, const std::vector<fs::path>& files,
-                     plan::StepContext& sc) {
-  std::string stream;
-  for (const auto& file : files) {
-    auto text = util::read_file(file);
-    if (!text.empty() && text.back() != '\n') text += '\n';
-    stream += (stream.empty() ? "" : "---\n") + text;
-  }
-  apply_yaml(kubectl_for(ctx, cluster, sc.runner), stream);
+void apply_mesh_side(const LaunchContext& ctx, const lab::Vm& vm, const lab::Cluster& cluster,
+                     const std::vector<fs::path>& files, plan::StepContext& sc) {
+  require_rendered(files, ctx, vm, "the WorkloadGroup files");
+  apply_yaml(kubectl_for(ctx, cluster, sc.runner), yaml_stream_of(files));
   sc.facts["cluster"] = cluster.name;
 }
 
@@ -94,10 +83,12 @@ std::string installed_version(const providers::MultipassVm& machine) {
   const auto done = machine.run({"dpkg-query", "-W", k_package});
   if (done.exit_code != 0) return "";
   const auto tab = done.out.find('\t');
-  return tab == std::string::npos ? "" : trimmed(done.out.substr(tab + 1));
+  return tab == std::string::npos ? "" : util::trim_end(done.out.substr(tab + 1));
 }
 
 void join(const LaunchContext& ctx, const lab::Vm& vm, const lab::Cluster& cluster, plan::StepContext& sc) {
+  auto files = bootstrap_files(ctx, vm);
+  require_rendered(files, ctx, vm, "the bootstrap files");
   const auto kubectl = kubectl_for(ctx, cluster, sc.runner);
   const providers::MultipassVm machine(sc.runner, ctx.lab.instance_name(vm.name));
   const std::string staging = k_vm_staging_dir;
@@ -105,11 +96,11 @@ void join(const LaunchContext& ctx, const lab::Vm& vm, const lab::Cluster& clust
   auto address = eastwest_address(kubectl);
   const bool dry = ctx.dry_run || address.empty();
   if (address.empty()) address = k_dry_run_address;
-  const auto token = trimmed(kubectl
-                                 .check({"create", "token", vm.service_account, "-n", vm.namespace_, "--audience",
-                                         "istio-ca", "--duration", k_vm_token_duration},
-                                        std::nullopt, true)
-                                 .out);
+  const auto token = util::trim_end(kubectl
+                                        .check({"create", "token", vm.service_account, "-n", vm.namespace_,
+                                                "--audience", "istio-ca", "--duration", k_vm_token_duration},
+                                               std::nullopt, true)
+                                        .out);
   if (token.empty() && !dry)
     throw Error(fmt::format("kubectl create token {} -n {} on {} printed no token", vm.service_account, vm.namespace_,
                             cluster.name));
@@ -118,7 +109,7 @@ void join(const LaunchContext& ctx, const lab::Vm& vm, const lab::Cluster& clust
   const auto& version = ctx.lab.istio.version;
   std::optional<fs::path> package;
   if (installed_version(machine) != version) {
-    auto arch = trimmed(machine.check({"dpkg", "--print-architecture"}).out);
+    auto arch = util::trim_end(machine.check({"dpkg", "--print-architecture"}).out);
     if (arch.empty() && dry) arch = "amd64";
     if (!sidecar_arch_supported(arch))
       throw Error(fmt::format("VM {} runs on {}; Istio publishes the istio-sidecar package for amd64 and arm64 only",
@@ -136,7 +127,6 @@ void join(const LaunchContext& ctx, const lab::Vm& vm, const lab::Cluster& clust
   }
 
   machine.check({"install", "-d", "-m", "0700", staging});
-  auto files = bootstrap_files(ctx, vm);
   if (package) files.push_back(*package);
   machine.copy_in(files, staging);
   machine.write(staging + "/istio-token", token + "\n", providers::Stdin::secret);
@@ -235,13 +225,16 @@ void add_vm_join_steps(plan::PlanBuilder& builder, const LaunchContext& ctx) {
   for (const auto& vm : ctx.lab.vms) {
     const auto* cluster = ctx.lab.cluster(vm.cluster);
     if (cluster == nullptr) continue; // validation reports it
-    const auto files = mesh_files(ctx, vm, *cluster);
+    const auto files = mesh_files(ctx, vm);
+    // istiod must be reachable through the east-west gateway before the VM bootstraps.
+    std::vector<std::string> needs{ids::apps_sync()};
+    if (builder.contains(ids::mesh_resources(cluster->name))) needs.push_back(ids::mesh_resources(cluster->name));
     builder.add(plan::Step{
         .id = ids::vm_mesh(vm.name),
         .title = fmt::format("Registering VM {} with {}", ctx.lab.instance_name(vm.name), cluster->name),
-        .needs = {ids::apps_sync()},
+        .needs = needs,
         .inputs_hash = files_digest(files, {"vm-mesh", vm.name, cluster->name}),
-        .run = [ctx, cluster, files](plan::StepContext& sc) { apply_mesh_side(ctx, *cluster, files, sc); },
+        .run = [ctx, vm, cluster, files](plan::StepContext& sc) { apply_mesh_side(ctx, vm, *cluster, files, sc); },
         .verify = detail::never_throwing(
             [ctx, vm, cluster](exec::Runner& runner) { return group_present(ctx, vm, *cluster, runner); }),
     });

@@ -19,11 +19,13 @@
 namespace meshlab::actions {
 
 // Per lab VM, when the lab installs Istio (through Argo CD):
-// vm/<vm>/mesh (needs apps/sync): applies the VM's Namespace and ServiceAccount, WorkloadGroup,
-// Services and the cluster's istiod-through-the-east-west-gateway exposure;
+// vm/<vm>/mesh (needs apps/sync, and istio/<cluster>/resources when the plan has it: that
+// step exposes istiod through the east-west gateway): applies the VM's Namespace and
+// ServiceAccount, WorkloadGroup and Services (index.json kind "istio", cluster = the VM);
 // vm/<vm>/join (needs vm/<vm>/create and vm/<vm>/mesh): bootstraps and starts the sidecar,
-// then waits for the WorkloadEntry. A joined VM (service active, token in place, WorkloadEntry
-// present) is left alone on a later launch.
+// then waits for the WorkloadEntry. Both take their files from index.json (kind
+// "vm-bootstrap" for the VM side) and throw when the render left none. A joined VM
+// (service active, token in place, WorkloadEntry present) is left alone on a later launch.
 void add_vm_join_steps(plan::PlanBuilder& builder, const LaunchContext& ctx);
 
 // Where the sidecar's files go in the VM (istio.io "Virtual Machine Installation").

@@ -1,13 +1,14 @@
 #include "exec/check.hpp"
 
 #include "exec/quote.hpp"
+#include "util/strings.hpp"
 
 #include <algorithm>
 
 namespace meshlab::exec {
 
 std::string last_lines(std::string_view text, std::size_t count) {
-  while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+  text = util::trim_end(text, "\n");
   if (count == 0) return {};
   std::size_t begin = text.size();
   for (std::size_t found = 0; begin > 0; --begin) {

@@ -11,11 +11,9 @@ namespace meshlab::render::mesh {
 
 namespace {
 
-Data workload_group_data(const lab::Vm& vm) {
-  Data data;
-  data.set("name", yaml_quote(vm.name));
-  data.set("namespace", yaml_quote(vm.namespace_));
-  // istiod copies these onto the WorkloadEntry; the VM's Services select them.
+// The VM's workload labels as a list of {key, value}: the WorkloadGroup's labels, which
+// istiod copies onto the WorkloadEntry, and the selector of the VM's Services.
+Data workload_label_list(const lab::Vm& vm) {
   Data labels{Data::type::list};
   for (const auto& [key, value] : vm_workload_labels(vm)) {
     Data label;
@@ -23,7 +21,14 @@ Data workload_group_data(const lab::Vm& vm) {
     label.set("value", yaml_quote(value));
     labels.push_back(label);
   }
-  data.set("labels", labels);
+  return labels;
+}
+
+Data workload_group_data(const lab::Vm& vm) {
+  Data data;
+  data.set("name", yaml_quote(vm.name));
+  data.set("namespace", yaml_quote(vm.namespace_));
+  data.set("labels", workload_label_list(vm));
   data.set("service_account", yaml_quote(vm.service_account));
   data.set("network", yaml_quote(vm.network));
   data.set("has_locality", !vm.locality.empty());
@@ -56,13 +61,7 @@ Data workload_group_data(const lab::Vm& vm) {
 // calls to reach the workload on the VM. Its port is named like the WorkloadGroup's port, so
 // the WorkloadEntry's port map sends it to the service's port on the VM.
 Data service_data(const lab::Vm& vm) {
-  Data selector{Data::type::list};
-  for (const auto& [key, value] : vm_workload_labels(vm)) {
-    Data label;
-    label.set("key", yaml_quote(key));
-    label.set("value", yaml_quote(value));
-    selector.push_back(label);
-  }
+  const auto selector = workload_label_list(vm);
   Data services{Data::type::list};
   for (const auto& service : vm.services) {
     Data item;

@@ -1,6 +1,7 @@
 #include "state/lock.hpp"
 
 #include "util/error.hpp"
+#include "util/strings.hpp"
 
 #include <fmt/format.h>
 
@@ -22,8 +23,7 @@ std::string holder_pid(int fd) {
   char buffer[32] = {};
   const auto n = ::pread(fd, buffer, sizeof buffer - 1, 0);
   if (n <= 0) return {};
-  std::string text(buffer, static_cast<std::size_t>(n));
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  const std::string text(util::trim_end(std::string_view(buffer, static_cast<std::size_t>(n)), "\n "));
   if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) return {};
   return text;
 }

@@ -101,6 +101,16 @@ std::optional<std::string> did_you_mean(std::string_view word, const std::vector
   return closest(word, candidates);
 }
 
+std::string_view trim_end(std::string_view text, std::string_view chars) {
+  const auto last = text.find_last_not_of(chars);
+  return last == std::string_view::npos ? std::string_view() : text.substr(0, last + 1);
+}
+
+std::string trim_end(std::string&& text, std::string_view chars) {
+  text.resize(trim_end(std::string_view(text), chars).size());
+  return text; // moved: an rvalue reference parameter (C++20)
+}
+
 std::string count_noun(std::size_t count, std::string_view noun, std::string_view plural) {
   std::string out = std::to_string(count) + " ";
   if (count == 1) return out + std::string(noun);

@@ -1,5 +1,5 @@
-// Small string helpers that know nothing about labs: splitting, joining, counting
-// nouns, and the "did you mean" suggestion behind unknown-name messages.
+// Small string helpers that know nothing about labs: splitting, trimming, joining,
+// counting nouns, and the "did you mean" suggestion behind unknown-name messages.
 #pragma once
 
 #include <cstddef>
@@ -12,6 +12,15 @@ namespace meshlab::util {
 
 // `text` cut at every `separator`; "a//b" gives {"a", "", "b"}, "" gives {""}.
 std::vector<std::string> split(std::string_view text, char separator);
+
+// Whitespace as trim_end takes it by default.
+inline constexpr std::string_view k_whitespace = " \t\r\n";
+
+// `text` without the characters of `chars` at its end ("v1\r\n" -> "v1"; with "/",
+// "http://a//" -> "http://a"). The view points into `text`; a temporary string goes
+// through the overload below, which returns a string of its own.
+std::string_view trim_end(std::string_view text, std::string_view chars = k_whitespace);
+std::string trim_end(std::string&& text, std::string_view chars = k_whitespace);
 
 // `items` joined with `separator` ("kind, multipass").
 std::string join(const std::vector<std::string>& items, std::string_view separator = ", ");
