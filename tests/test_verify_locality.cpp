@@ -87,6 +87,14 @@ TEST_CASE("verify::locality") {
     CHECK(results[1].outcome == verify::Outcome::pass);
     CHECK(results[1].message.find("east/zone1/* 10% (want 10%), east/zone2/* 10% (want 10%), west/zone3/* 80% (want 80%)") !=
           std::string::npos);
+    // Nodes read once per cluster for both policies and their rules; the pods listed again
+    // only on east, after the drained pods there were replaced.
+    for (const char* cluster : {"east", "west"}) {
+      CAPTURE(cluster);
+      CHECK(world.calls(runner, cluster, {"get", "nodes"}) == 1);
+    }
+    CHECK(world.calls(runner, "east", {"get", "pods", "-o", "json", "-A"}) == 2);
+    CHECK(world.calls(runner, "west", {"get", "service", "helloworld"}) == 2); // sample and weighted
   }
 
   SUBCASE("failover that does not happen fails, and the pods are still restored") {

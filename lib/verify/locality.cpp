@@ -31,18 +31,18 @@ struct Client {
   const lab::Cluster* cluster = nullptr;
 };
 
-Servers find_servers(const VerifyContext& ctx, const std::vector<const lab::Cluster*>& clusters,
+Servers find_servers(const VerifyContext& ctx, ClusterViews& views, const std::vector<const lab::Cluster*>& clusters,
                      const ServiceTarget& target) {
   Servers servers;
   for (const auto* cluster : clusters) {
-    const auto kubectl = kubectl_for(ctx, *cluster);
+    auto& view = views.of(ctx, *cluster);
     Evidence evidence;
-    const auto info = service_info(kubectl, target.ns, target.service, evidence);
+    const auto info = service_info(view, target.ns, target.service, evidence);
     if (info && !info->selector.empty()) {
       servers.selector[cluster->name] = info->selector;
       servers.port[cluster->name] = info->port;
       std::vector<std::string> names;
-      for (auto& pod : list_pods(kubectl, cluster->name, target.ns, info->selector, node_localities(kubectl))) {
+      for (auto& pod : view.pods(target.ns, info->selector)) {
         names.push_back(fmt::format("{} ({})", pod.name, pod.locality.str()));
         servers.pods.push_back(std::move(pod));
       }
@@ -54,11 +54,10 @@ Servers find_servers(const VerifyContext& ctx, const std::vector<const lab::Clus
 }
 
 // A client pod in a cluster the policy governs whose locality matches `pattern`.
-std::optional<Client> find_client(const VerifyContext& ctx, const lab::TrafficPolicy& policy,
+std::optional<Client> find_client(const VerifyContext& ctx, ClusterViews& views, const lab::TrafficPolicy& policy,
                                   const std::string& pattern) {
   for (const auto* cluster : ctx.lab.resolve(policy.targets)) {
-    const auto kubectl = kubectl_for(ctx, *cluster);
-    for (auto& pod : client_pods(ctx, kubectl, *cluster, node_localities(kubectl)))
+    for (auto& pod : client_pods(ctx, views.of(ctx, *cluster), *cluster))
       if (locality_matches(pod.locality, pattern)) return Client{std::move(pod), cluster};
   }
   return std::nullopt;
@@ -94,8 +93,8 @@ bool only_from(const Spread& s, const std::string& region) {
   return !s.pods.empty() && s.by_region.size() == 1 && s.by_region.begin()->first == region;
 }
 
-void drain(const VerifyContext& ctx, const Pod& pod, Evidence& evidence) {
-  const auto kubectl = kubectl_for(ctx, *ctx.lab.cluster(pod.cluster));
+void drain(const VerifyContext& ctx, ClusterViews& views, const Pod& pod, Evidence& evidence) {
+  const auto& kubectl = views.of(ctx, *ctx.lab.cluster(pod.cluster)).kubectl();
   const std::vector<std::string> args{"exec", "-n", pod.ns, pod.name, "-c", "istio-proxy", "--",
                                       "curl", "-sS", "-X", "POST", "http://127.0.0.1:15000/drain_listeners?inboundonly"};
   const auto done = kubectl.run(args);
@@ -106,14 +105,16 @@ void drain(const VerifyContext& ctx, const Pod& pod, Evidence& evidence) {
 }
 
 // Deletes the drained pods (their Deployment recreates them with fresh sidecars) and waits
-// until the app's pods are Ready again. Returns "" or what went wrong.
-std::string restore(const VerifyContext& ctx, const TrafficOptions& options, const std::vector<const Pod*>& drained,
-                    const Servers& servers, Evidence& evidence) {
+// until the app's pods are Ready again; the views forget the pods they listed there.
+// Returns "" or what went wrong.
+std::string restore(const VerifyContext& ctx, ClusterViews& views, const TrafficOptions& options,
+                    const std::vector<const Pod*>& drained, const Servers& servers, Evidence& evidence) {
   std::map<std::string, std::vector<std::string>> by_cluster;
   for (const auto* pod : drained) by_cluster[pod->cluster].push_back(pod->name);
   std::string problem;
   for (const auto& [cluster, names] : by_cluster) {
-    const auto kubectl = kubectl_for(ctx, *ctx.lab.cluster(cluster));
+    auto& view = views.of(ctx, *ctx.lab.cluster(cluster));
+    const auto& kubectl = view.kubectl();
     std::vector<std::string> remove{"delete", "pod", "-n", drained.front()->ns};
     remove.insert(remove.end(), names.begin(), names.end());
     const auto removed = kubectl.run(remove);
@@ -122,6 +123,7 @@ std::string restore(const VerifyContext& ctx, const TrafficOptions& options, con
                                         "-l", servers.selector.at(cluster),
                                         fmt::format("--timeout={}s", options.restore_timeout.count())};
     const auto ready = kubectl.run(wait);
+    view.forget_pods();
     evidence.lines.push_back(fmt::format("{} (exit {})", command_text(kubectl, wait), ready.exit_code));
     if (removed.exit_code != 0 || ready.exit_code != 0)
       problem = fmt::format("restoring the drained pods on {} failed; delete them by hand: kubectl -n {} delete pod {}",
@@ -130,16 +132,17 @@ std::string restore(const VerifyContext& ctx, const TrafficOptions& options, con
   return problem;
 }
 
-CheckResult failover(const VerifyContext& ctx, const TrafficOptions& options, const lab::TrafficPolicy& policy,
-                     const lab::Failover& rule, const ServiceTarget& target, const Servers& servers) {
+CheckResult failover(const VerifyContext& ctx, ClusterViews& views, const TrafficOptions& options,
+                     const lab::TrafficPolicy& policy, const lab::Failover& rule, const ServiceTarget& target,
+                     const Servers& servers) {
   CheckResult result{k_id, fmt::format("policy/{}/failover {} to {}", policy.name, rule.from, rule.to), Outcome::fail,
                      "", servers.evidence, {}};
-  const auto client = find_client(ctx, policy, rule.from);
+  const auto client = find_client(ctx, views, policy, rule.from);
   if (!client) {
     result.message = fmt::format("no client pod with an istio-proxy sidecar in region {} to send from", rule.from);
     return result;
   }
-  const auto kubectl = kubectl_for(ctx, *client->cluster);
+  const auto& kubectl = views.of(ctx, *client->cluster).kubectl();
   const auto url = service_url(*client->cluster, target.service, target.ns,
                                servers.port.contains(client->cluster->name) ? servers.port.at(client->cluster->name) : 80,
                                target.path);
@@ -160,7 +163,7 @@ CheckResult failover(const VerifyContext& ctx, const TrafficOptions& options, co
   Spread moved;
   std::string problem;
   try {
-    for (const auto* pod : drained) drain(ctx, *pod, draining);
+    for (const auto* pod : drained) drain(ctx, views, *pod, draining);
     for (int round = 0; round < options.failover_rounds; ++round) {
       if (round > 0) std::this_thread::sleep_for(options.round_interval);
       after = Evidence{};
@@ -174,7 +177,7 @@ CheckResult failover(const VerifyContext& ctx, const TrafficOptions& options, co
     problem = e.what();
   }
   Evidence restoring;
-  const auto restored = drained.empty() ? std::string() : restore(ctx, options, drained, servers, restoring);
+  const auto restored = drained.empty() ? std::string() : restore(ctx, views, options, drained, servers, restoring);
   result.evidence.insert(result.evidence.end(), {draining, after, restoring});
   if (!problem.empty()) result.message = problem;
   else if (!only_from(moved, rule.to))
@@ -188,16 +191,17 @@ CheckResult failover(const VerifyContext& ctx, const TrafficOptions& options, co
   return result;
 }
 
-CheckResult distribute(const VerifyContext& ctx, const TrafficOptions& options, const lab::TrafficPolicy& policy,
-                       const lab::Distribute& rule, const ServiceTarget& target, const Servers& servers) {
+CheckResult distribute(const VerifyContext& ctx, ClusterViews& views, const TrafficOptions& options,
+                       const lab::TrafficPolicy& policy, const lab::Distribute& rule, const ServiceTarget& target,
+                       const Servers& servers) {
   CheckResult result{k_id, fmt::format("policy/{}/distribute from {}", policy.name, rule.from), Outcome::fail, "",
                      servers.evidence, {}};
-  const auto client = find_client(ctx, policy, rule.from);
+  const auto client = find_client(ctx, views, policy, rule.from);
   if (!client) {
     result.message = fmt::format("no client pod with an istio-proxy sidecar in {} to send from", rule.from);
     return result;
   }
-  const auto kubectl = kubectl_for(ctx, *client->cluster);
+  const auto& kubectl = views.of(ctx, *client->cluster).kubectl();
   const auto url = service_url(*client->cluster, target.service, target.ns,
                                servers.port.contains(client->cluster->name) ? servers.port.at(client->cluster->name) : 80,
                                target.path);
@@ -236,6 +240,7 @@ CheckResult distribute(const VerifyContext& ctx, const TrafficOptions& options, 
 } // namespace
 
 std::vector<CheckResult> check_locality(const VerifyContext& ctx, const TrafficOptions& options) {
+  const auto views = views_of(ctx);
   std::vector<CheckResult> results;
   for (const auto& policy : ctx.lab.traffic) {
     const auto start = std::chrono::steady_clock::now();
@@ -250,10 +255,11 @@ std::vector<CheckResult> check_locality(const VerifyContext& ctx, const TrafficO
     std::vector<const lab::Cluster*> clusters = governed;
     if (const auto* cell = ctx.lab.cell(governed.front()->cell)) clusters = cell_clusters(ctx.lab, *cell);
     try {
-      const auto servers = find_servers(ctx, clusters, *target);
-      for (const auto& rule : policy.failover) results.push_back(failover(ctx, options, policy, rule, *target, servers));
+      const auto servers = find_servers(ctx, *views, clusters, *target);
+      for (const auto& rule : policy.failover)
+        results.push_back(failover(ctx, *views, options, policy, rule, *target, servers));
       for (const auto& rule : policy.distribute)
-        results.push_back(distribute(ctx, options, policy, rule, *target, servers));
+        results.push_back(distribute(ctx, *views, options, policy, rule, *target, servers));
     } catch (const Interrupted&) {
       throw; // Ctrl-C ends verify; it is not a failed check
     } catch (const Error& e) {

@@ -22,9 +22,11 @@ struct GatewayAddress {
   int port = 443;
 };
 
-std::optional<GatewayAddress> gateway_address(const kube::Kubectl& kubectl, Evidence& evidence) {
-  evidence.command = command_text(kubectl, {"get", "service", k_gateway, "--ignore-not-found", "-o", "json", "-n", k_gateway_ns});
-  const auto svc = kubectl.get_json("service", k_gateway, k_gateway_ns);
+// The gateway of `view`'s cluster; looked up once per cluster however many hosts it serves.
+std::optional<GatewayAddress> gateway_address(ClusterView& view, Evidence& evidence) {
+  evidence.command =
+      command_text(view.kubectl(), {"get", "service", k_gateway, "--ignore-not-found", "-o", "json", "-n", k_gateway_ns});
+  const auto svc = view.service(k_gateway_ns, k_gateway);
   if (!svc) {
     evidence.lines.push_back(fmt::format("service {}/{} not found", k_gateway_ns, k_gateway));
     return std::nullopt;
@@ -47,11 +49,11 @@ std::optional<GatewayAddress> gateway_address(const kube::Kubectl& kubectl, Evid
   return gateway;
 }
 
-CheckResult check_host(const VerifyContext& ctx, const std::string& host, const lab::Cluster& cluster) {
+CheckResult check_host(const VerifyContext& ctx, ClusterView& view, const std::string& host,
+                       const lab::Cluster& cluster) {
   CheckResult result{k_id, fmt::format("host/{}@{}", host, cluster.name), Outcome::fail, "", {}, {}};
-  const auto kubectl = kubectl_for(ctx, cluster);
   Evidence lookup;
-  const auto gateway = gateway_address(kubectl, lookup);
+  const auto gateway = gateway_address(view, lookup);
   result.evidence.push_back(lookup);
   if (!gateway) {
     result.message = lookup.lines.back() + " on " + cluster.name;
@@ -86,6 +88,7 @@ CheckResult check_host(const VerifyContext& ctx, const std::string& host, const 
 } // namespace
 
 std::vector<CheckResult> check_tls_ingress(const VerifyContext& ctx, const TrafficOptions&) {
+  const auto views = views_of(ctx);
   std::vector<CheckResult> results;
   for (const auto& app : ctx.lab.apps) {
     for (const auto& host : app.hosts) {
@@ -93,7 +96,7 @@ std::vector<CheckResult> check_tls_ingress(const VerifyContext& ctx, const Traff
         const auto start = std::chrono::steady_clock::now();
         CheckResult result;
         try {
-          result = check_host(ctx, host, *cluster);
+          result = check_host(ctx, views->of(ctx, *cluster), host, *cluster);
         } catch (const Interrupted&) {
           throw; // Ctrl-C ends verify; it is not a failed check
         } catch (const Error& e) {

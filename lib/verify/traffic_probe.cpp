@@ -122,46 +122,6 @@ std::optional<ServiceTarget> target_for_host(const std::string& host) {
   return ServiceTarget{parts[0], parts[1], parts[0] == "httpbin" ? "/hostname" : parts[0] == "helloworld" ? "/hello" : "/"};
 }
 
-std::optional<ServiceInfo> service_info(const kube::Kubectl& kubectl, const std::string& ns, const std::string& name,
-                                        Evidence& evidence) {
-  evidence.command = command_text(kubectl, {"get", "service", name, "--ignore-not-found", "-o", "json", "-n", ns});
-  const auto svc = kubectl.get_json("service", name, ns);
-  if (!svc) {
-    evidence.lines.push_back(fmt::format("service {}/{} not found", ns, name));
-    return std::nullopt;
-  }
-  ServiceInfo info;
-  std::vector<std::string> selector;
-  const auto spec = svc->value("spec", nlohmann::json::object());
-  const auto selector_labels = spec.value("selector", nlohmann::json::object());
-  for (const auto& [key, value] : selector_labels.items())
-    if (value.is_string()) selector.push_back(key + "=" + value.get<std::string>());
-  info.selector = util::join(selector, ",");
-  const auto ports = spec.value("ports", nlohmann::json::array());
-  if (!ports.empty()) info.port = ports[0].value("port", 0);
-  evidence.lines.push_back(fmt::format("service {}/{}: port {}, selector {}", ns, name, info.port,
-                                       info.selector.empty() ? "(none)" : info.selector));
-  return info;
-}
-
-std::vector<Pod> client_pods(const VerifyContext& ctx, const kube::Kubectl& kubectl, const lab::Cluster& cluster,
-                             const std::map<std::string, lab::Locality>& nodes) {
-  std::set<std::string> namespaces;
-  for (const auto& app : ctx.lab.apps)
-    if (lab::Lab::selects(app.targets, cluster)) namespaces.insert(app.namespace_);
-  for (const auto& policy : ctx.lab.traffic)
-    if (lab::Lab::selects(policy.targets, cluster)) namespaces.insert(policy.namespace_);
-  std::vector<Pod> clients;
-  for (auto& pod : list_pods(kubectl, cluster.name, "*", "", nodes))
-    if (namespaces.contains(pod.ns) && pod.ready && pod.has_sidecar() && !pod.app_container().empty())
-      clients.push_back(std::move(pod));
-  std::stable_partition(clients.begin(), clients.end(), [](const Pod& pod) {
-    const auto app = pod.labels.find("app");
-    return app != pod.labels.end() && (app->second == "sleep" || app->second == "curl");
-  });
-  return clients;
-}
-
 std::vector<Answer> curl_from(const kube::Kubectl& kubectl, const Pod& client, const std::string& url, int count,
                               Evidence& evidence) {
   std::vector<std::string> args{"exec", "-n", client.ns, client.name, "-c", client.app_container(), "--",
