@@ -7,11 +7,10 @@
 #include "verify/traffic_checks.hpp"
 
 #include "util/error.hpp"
+#include "util/interrupt.hpp"
 #include "util/strings.hpp"
 
 #include <fmt/format.h>
-
-#include <thread>
 
 namespace meshlab::verify {
 
@@ -165,7 +164,8 @@ CheckResult failover(const VerifyContext& ctx, ClusterViews& views, const Traffi
   try {
     for (const auto* pod : drained) drain(ctx, views, *pod, draining);
     for (int round = 0; round < options.failover_rounds; ++round) {
-      if (round > 0) std::this_thread::sleep_for(options.round_interval);
+      // Ctrl-C cuts the wait short like every other wait of meshlab's.
+      if (round > 0 && !util::sleep_for(options.round_interval)) util::throw_if_interrupted();
       after = Evidence{};
       moved = spread(curl_from(kubectl, client->pod, url, options.requests, after), servers.pods);
       after.lines.push_back(fmt::format("round {} after draining {}: {}", round + 1, rule.from, moved.text()));
