@@ -106,10 +106,10 @@ std::vector<CheckResult> check_cell(const VerifyContext& ctx, ClusterViews& view
   CheckResult listing{k_id, "cell/" + cell.name, Outcome::pass, "", {}, {}};
   for (const auto* cluster : clusters) {
     auto& view = views.of(ctx, *cluster);
-    try {
+    const auto failure = failure_of([&] {
       Evidence evidence;
       const auto info = service_info(view, target->ns, target->service, evidence);
-      if (!info || info->selector.empty()) continue;
+      if (!info || info->selector.empty()) return;
       evidence.command =
           command_text(view.kubectl(), {"get", "pods", "-o", "json", "-n", target->ns, "-l", info->selector});
       auto pods = view.pods(target->ns, info->selector);
@@ -117,17 +117,15 @@ std::vector<CheckResult> check_cell(const VerifyContext& ctx, ClusterViews& view
       for (auto& pod : pods) names.push_back(pod.name), servers.push_back(std::move(pod));
       evidence.lines.push_back(fmt::format("{}: {}", cluster->name, names.empty() ? "no pods" : util::join(names, ", ")));
       listing.evidence.push_back(evidence);
-    } catch (const Interrupted&) {
-      throw; // Ctrl-C ends verify; it is not a failed check
-    } catch (const Error& e) {
+    });
+    if (failure) {
       listing.outcome = Outcome::fail;
-      listing.message = fmt::format("cannot list the {} pods on {}: {}", target->service, cluster->name, e.what());
+      listing.message = fmt::format("cannot list the {} pods on {}: {}", target->service, cluster->name, *failure);
       return {listing};
     }
   }
   std::vector<CheckResult> results;
   for (const auto* cluster : clusters) {
-    const auto start = std::chrono::steady_clock::now();
     CheckResult result{k_id, "cluster/" + cluster->name, Outcome::fail, "", listing.evidence, {}};
     if (governed(ctx.lab, *target, *cluster)) {
       result.outcome = Outcome::skip;
@@ -136,16 +134,9 @@ std::vector<CheckResult> check_cell(const VerifyContext& ctx, ClusterViews& view
       results.push_back(std::move(result));
       continue;
     }
-    try {
-      judge_client(ctx, options, views.of(ctx, *cluster), *cluster, clusters, *target, servers, result);
-    } catch (const Interrupted&) {
-      throw; // Ctrl-C ends verify; it is not a failed check
-    } catch (const Error& e) {
-      result.outcome = Outcome::fail;
-      result.message = e.what();
-    }
-    result.elapsed = since(start);
-    results.push_back(std::move(result));
+    results.push_back(guarded(std::move(result), [&](CheckResult& r) {
+      judge_client(ctx, options, views.of(ctx, *cluster), *cluster, clusters, *target, servers, r);
+    }));
   }
   return results;
 }

@@ -25,9 +25,11 @@ struct Servers {
   std::vector<Evidence> evidence;
 };
 
+// A client pod to send from, the kubectl of its cluster, and the target's URL as it calls it.
 struct Client {
   Pod pod;
-  const lab::Cluster* cluster = nullptr;
+  const kube::Kubectl* kubectl = nullptr; // its cluster's (ClusterView::kubectl)
+  std::string url;
 };
 
 Servers find_servers(const VerifyContext& ctx, ClusterViews& views, const std::vector<const lab::Cluster*>& clusters,
@@ -52,12 +54,19 @@ Servers find_servers(const VerifyContext& ctx, ClusterViews& views, const std::v
   return servers;
 }
 
-// A client pod in a cluster the policy governs whose locality matches `pattern`.
+// A client pod in a cluster the policy governs whose locality matches `pattern`, calling
+// `target` at the Service's port in its cluster (80 when the cluster has no such Service).
 std::optional<Client> find_client(const VerifyContext& ctx, ClusterViews& views, const lab::TrafficPolicy& policy,
-                                  const std::string& pattern) {
+                                  const std::string& pattern, const ServiceTarget& target, const Servers& servers) {
   for (const auto* cluster : ctx.lab.resolve(policy.targets)) {
-    for (auto& pod : client_pods(ctx, views.of(ctx, *cluster), *cluster))
-      if (locality_matches(pod.locality, pattern)) return Client{std::move(pod), cluster};
+    auto& view = views.of(ctx, *cluster);
+    for (auto& pod : client_pods(ctx, view, *cluster)) {
+      if (!locality_matches(pod.locality, pattern)) continue;
+      const auto port = servers.port.find(cluster->name);
+      return Client{std::move(pod), &view.kubectl(),
+                    service_url(*cluster, target.service, target.ns, port != servers.port.end() ? port->second : 80,
+                                target.path)};
+    }
   }
   return std::nullopt;
 }
@@ -136,17 +145,13 @@ CheckResult failover(const VerifyContext& ctx, ClusterViews& views, const Traffi
                      const Servers& servers) {
   CheckResult result{k_id, fmt::format("policy/{}/failover {} to {}", policy.name, rule.from, rule.to), Outcome::fail,
                      "", servers.evidence, {}};
-  const auto client = find_client(ctx, views, policy, rule.from);
+  const auto client = find_client(ctx, views, policy, rule.from, target, servers);
   if (!client) {
     result.message = fmt::format("no client pod with an istio-proxy sidecar in region {} to send from", rule.from);
     return result;
   }
-  const auto& kubectl = views.of(ctx, *client->cluster).kubectl();
-  const auto url = service_url(*client->cluster, target.service, target.ns,
-                               servers.port.contains(client->cluster->name) ? servers.port.at(client->cluster->name) : 80,
-                               target.path);
   Evidence before;
-  const auto local = spread(curl_from(kubectl, client->pod, url, options.requests, before), servers.pods);
+  const auto local = spread(curl_from(*client->kubectl, client->pod, client->url, options.requests, before), servers.pods);
   before.lines.push_back(fmt::format("client {}/{} in {}: {}", client->pod.ns, client->pod.name,
                                      client->pod.locality.str(), local.text()));
   result.evidence.push_back(before);
@@ -160,26 +165,21 @@ CheckResult failover(const VerifyContext& ctx, ClusterViews& views, const Traffi
   Evidence draining;
   Evidence after;
   Spread moved;
-  std::string problem;
-  try {
+  const auto problem = failure_of([&] {
     for (const auto* pod : drained) drain(ctx, views, *pod, draining);
     for (int round = 0; round < options.failover_rounds; ++round) {
       // Ctrl-C cuts the wait short like every other wait of meshlab's.
       if (round > 0 && !util::sleep_for(options.round_interval)) util::throw_if_interrupted();
       after = Evidence{};
-      moved = spread(curl_from(kubectl, client->pod, url, options.requests, after), servers.pods);
+      moved = spread(curl_from(*client->kubectl, client->pod, client->url, options.requests, after), servers.pods);
       after.lines.push_back(fmt::format("round {} after draining {}: {}", round + 1, rule.from, moved.text()));
       if (only_from(moved, rule.to)) break;
     }
-  } catch (const Interrupted&) {
-    throw; // Ctrl-C ends verify; it is not a failed check
-  } catch (const Error& e) {
-    problem = e.what();
-  }
+  });
   Evidence restoring;
   const auto restored = drained.empty() ? std::string() : restore(ctx, views, options, drained, servers, restoring);
   result.evidence.insert(result.evidence.end(), {draining, after, restoring});
-  if (!problem.empty()) result.message = problem;
+  if (problem) result.message = *problem;
   else if (!only_from(moved, rule.to))
     result.message = fmt::format("after draining {} ({} pods), answers came from: {}", rule.from, drained.size(), moved.text());
   else if (!restored.empty()) result.message = restored;
@@ -196,17 +196,13 @@ CheckResult distribute(const VerifyContext& ctx, ClusterViews& views, const Traf
                        const Servers& servers) {
   CheckResult result{k_id, fmt::format("policy/{}/distribute from {}", policy.name, rule.from), Outcome::fail, "",
                      servers.evidence, {}};
-  const auto client = find_client(ctx, views, policy, rule.from);
+  const auto client = find_client(ctx, views, policy, rule.from, target, servers);
   if (!client) {
     result.message = fmt::format("no client pod with an istio-proxy sidecar in {} to send from", rule.from);
     return result;
   }
-  const auto& kubectl = views.of(ctx, *client->cluster).kubectl();
-  const auto url = service_url(*client->cluster, target.service, target.ns,
-                               servers.port.contains(client->cluster->name) ? servers.port.at(client->cluster->name) : 80,
-                               target.path);
   Evidence calls;
-  const auto answers = curl_from(kubectl, client->pod, url, options.distribute_requests, calls);
+  const auto answers = curl_from(*client->kubectl, client->pod, client->url, options.distribute_requests, calls);
   std::map<std::string, int> counts;
   int other = 0;
   for (const auto& answer : answers) {
@@ -254,17 +250,14 @@ std::vector<CheckResult> check_locality(const VerifyContext& ctx, const TrafficO
     // Servers live in every cluster of the governed clusters' cell.
     std::vector<const lab::Cluster*> clusters = governed;
     if (const auto* cell = ctx.lab.cell(governed.front()->cell)) clusters = cell_clusters(ctx.lab, *cell);
-    try {
+    const auto failure = failure_of([&] {
       const auto servers = find_servers(ctx, *views, clusters, *target);
       for (const auto& rule : policy.failover)
         results.push_back(failover(ctx, *views, options, policy, rule, *target, servers));
       for (const auto& rule : policy.distribute)
         results.push_back(distribute(ctx, *views, options, policy, rule, *target, servers));
-    } catch (const Interrupted&) {
-      throw; // Ctrl-C ends verify; it is not a failed check
-    } catch (const Error& e) {
-      results.push_back(CheckResult{k_id, "policy/" + policy.name, Outcome::fail, e.what(), {}, {}});
-    }
+    });
+    if (failure) results.push_back(CheckResult{k_id, "policy/" + policy.name, Outcome::fail, *failure, {}, {}});
     for (auto& result : results)
       if (result.elapsed.count() == 0) result.elapsed = since(start);
   }

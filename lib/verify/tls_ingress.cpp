@@ -4,6 +4,7 @@
 // so SNI and name verification use the host, as a browser on a machine with the lab's DNS would.
 #include "verify/traffic_checks.hpp"
 
+#include "actions/vm_join.hpp"
 #include "net/http.hpp"
 #include "util/error.hpp"
 
@@ -34,13 +35,8 @@ std::optional<GatewayAddress> gateway_address(ClusterView& view, Evidence& evide
   GatewayAddress gateway;
   for (const auto& port : svc->value("spec", nlohmann::json::object()).value("ports", nlohmann::json::array()))
     if (port.value("name", "") == "https") gateway.port = port.value("port", 443);
-  const auto ingress = svc->value("status", nlohmann::json::object())
-                           .value("loadBalancer", nlohmann::json::object())
-                           .value("ingress", nlohmann::json::array());
-  for (const auto& entry : ingress) {
-    gateway.address = entry.value("ip", entry.value("hostname", ""));
-    if (!gateway.address.empty()) break;
-  }
+  // An IP address: curl's --resolve (CURLOPT_RESOLVE) takes no host name.
+  gateway.address = actions::service_address(*svc).value_or("");
   if (gateway.address.empty()) {
     evidence.lines.push_back(fmt::format("service {}/{} has no LoadBalancer address", k_gateway_ns, k_gateway));
     return std::nullopt;
@@ -92,19 +88,9 @@ std::vector<CheckResult> check_tls_ingress(const VerifyContext& ctx, const Traff
   std::vector<CheckResult> results;
   for (const auto& app : ctx.lab.apps) {
     for (const auto& host : app.hosts) {
-      for (const auto* cluster : ctx.lab.resolve(app.targets)) {
-        const auto start = std::chrono::steady_clock::now();
-        CheckResult result;
-        try {
-          result = check_host(ctx, views->of(ctx, *cluster), host, *cluster);
-        } catch (const Interrupted&) {
-          throw; // Ctrl-C ends verify; it is not a failed check
-        } catch (const Error& e) {
-          result = CheckResult{k_id, fmt::format("host/{}@{}", host, cluster->name), Outcome::fail, e.what(), {}, {}};
-        }
-        result.elapsed = since(start);
-        results.push_back(std::move(result));
-      }
+      for (const auto* cluster : ctx.lab.resolve(app.targets))
+        results.push_back(guarded({k_id, fmt::format("host/{}@{}", host, cluster->name), Outcome::fail, "", {}, {}},
+                                  [&](CheckResult& r) { r = check_host(ctx, views->of(ctx, *cluster), host, *cluster); }));
     }
   }
   if (results.empty())

@@ -1,6 +1,8 @@
 #include "verify/traffic_probe.hpp"
 
+#include "actions/machines_detail.hpp"
 #include "exec/quote.hpp"
+#include "kube/object.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
 
@@ -23,9 +25,9 @@ nlohmann::json parse(const std::string& text, const std::string& what) {
   }
 }
 
-std::string label(const nlohmann::json& labels, const std::string& key) {
-  if (!labels.is_object() || !labels.contains(key) || !labels[key].is_string()) return "";
-  return labels[key].get<std::string>();
+std::string label(const std::map<std::string, std::string>& labels, const std::string& key) {
+  const auto found = labels.find(key);
+  return found == labels.end() ? "" : found->second;
 }
 
 lab::Locality parse_locality(const std::string& text, char separator) {
@@ -54,20 +56,12 @@ std::string Pod::app_container() const {
   return "";
 }
 
-std::string command_text(const kube::Kubectl& kubectl, const std::vector<std::string>& args) {
-  exec::Argv argv{"kubectl", "--kubeconfig", kubectl.kubeconfig().string(), "--context", kubectl.context()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return exec::quote(argv);
-}
-
 std::map<std::string, lab::Locality> node_localities(const kube::Kubectl& kubectl) {
   std::map<std::string, lab::Locality> result;
-  for (const auto& node : kubectl.list_json("nodes")) {
-    const auto& labels = node["metadata"].value("labels", nlohmann::json::object());
-    result[node["metadata"].value("name", "")] =
-        lab::Locality{label(labels, "topology.kubernetes.io/region"), label(labels, "topology.kubernetes.io/zone"),
-                      label(labels, "topology.istio.io/subzone")};
-  }
+  for (const auto& node : actions::detail::parse_nodes(kubectl.list_json("nodes")))
+    result[node.name] = lab::Locality{label(node.labels, "topology.kubernetes.io/region"),
+                                      label(node.labels, "topology.kubernetes.io/zone"),
+                                      label(node.labels, "topology.istio.io/subzone")};
   return result;
 }
 
@@ -93,11 +87,8 @@ std::vector<Pod> list_pods(const kube::Kubectl& kubectl, const std::string& clus
     pod.node = spec.value("nodeName", nlohmann::json()).is_string() ? spec["nodeName"].get<std::string>() : "";
     for (const auto& container : spec.value("containers", nlohmann::json::array()))
       pod.containers.push_back(container.value("name", ""));
-    const auto status = item.value("status", nlohmann::json::object());
-    bool ready = false;
-    for (const auto& condition : status.value("conditions", nlohmann::json::array()))
-      if (condition.value("type", "") == "Ready") ready = condition.value("status", "") == "True";
-    pod.ready = ready && status.value("phase", "") == "Running";
+    pod.ready = kube::condition_status(item, "Ready") == "True" &&
+                kube::member(kube::member(item, "status"), "phase") == "Running";
     if (const auto it = pod.labels.find("topology.istio.io/locality"); it != pod.labels.end())
       pod.locality = parse_locality(it->second, '.'); // label values cannot hold '/'
     else if (const auto node = nodes.find(pod.node); node != nodes.end())
@@ -186,10 +177,6 @@ std::vector<const lab::Cluster*> cell_clusters(const lab::Lab& lab, const lab::C
   for (const auto& name : cell.clusters)
     if (const auto* cluster = lab.cluster(name)) result.push_back(cluster);
   return result;
-}
-
-std::chrono::milliseconds since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
 }
 
 } // namespace meshlab::verify

@@ -27,9 +27,6 @@ struct TrafficOptions {
   std::chrono::seconds restore_timeout{180}; // drained pods recreated and Ready again
 };
 
-// The command line `kubectl.run(args)` executes, as a person would type it (for evidence).
-std::string command_text(const kube::Kubectl& kubectl, const std::vector<std::string>& args);
-
 struct Pod {
   std::string name;
   std::string ns;
@@ -89,8 +86,5 @@ bool locality_matches(const lab::Locality& locality, const std::string& pattern)
 
 // The clusters of `cell` as lab clusters, in lab order.
 std::vector<const lab::Cluster*> cell_clusters(const lab::Lab& lab, const lab::Cell& cell);
-
-// Time elapsed since `start`, for CheckResult::elapsed.
-std::chrono::milliseconds since(std::chrono::steady_clock::time_point start);
 
 } // namespace meshlab::verify

@@ -102,22 +102,13 @@ std::vector<CheckResult> check_vm_reach(const VerifyContext& ctx, const TrafficO
     const auto* cluster = ctx.lab.cluster(vm.cluster);
     if (cluster == nullptr) continue; // validation rejects this; nothing to call through
     auto& view = views->of(ctx, *cluster);
-    auto guarded = [&](const std::string& subject, auto&& run) {
-      const auto start = std::chrono::steady_clock::now();
-      CheckResult result;
-      try {
-        result = run();
-      } catch (const Interrupted&) {
-        throw; // Ctrl-C ends verify; it is not a failed check
-      } catch (const Error& e) {
-        result = CheckResult{k_id, subject, Outcome::fail, e.what(), {}, {}};
-      }
-      result.elapsed = since(start);
-      results.push_back(std::move(result));
+    const auto judge = [&](const std::string& subject, const std::function<CheckResult()>& run) {
+      results.push_back(guarded({k_id, subject, Outcome::fail, "", {}, {}}, [&](CheckResult& r) { r = run(); }));
     };
-    guarded(fmt::format("vm/{} to mesh", vm.name), [&] { return outbound(ctx, view, vm, *cluster); });
+    judge(fmt::format("vm/{} to mesh", vm.name), [&] { return outbound(ctx, view, vm, *cluster); });
     for (const auto& service : vm.services)
-      guarded(fmt::format("mesh to vm/{}/{}", vm.name, service.name), [&] { return inbound(ctx, view, vm, service, *cluster); });
+      judge(fmt::format("mesh to vm/{}/{}", vm.name, service.name),
+            [&] { return inbound(ctx, view, vm, service, *cluster); });
   }
   if (results.empty()) results.push_back(CheckResult{k_id, "lab/" + ctx.lab.name, Outcome::skip, "the lab has no VMs", {}, {}});
   return results;
