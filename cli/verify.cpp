@@ -3,6 +3,7 @@
 // Exit 0 only if no check failed (skipped ones do not fail). One library call: verify::verify.
 #include "commands.hpp"
 #include "exec/posix_runner.hpp"
+#include "util/strings.hpp"
 #include "verify/checks.hpp"
 #include "verify/verify.hpp"
 
@@ -29,9 +30,10 @@ void add_verify_command(CLI::App& app, const GlobalOptions&) {
           "Output format: text or json")
       ->type_name("FORMAT")
       ->check(CLI::IsMember({"text", "json"}));
-  std::string ids;
-  for (const auto& check : verify::all_checks()) ids += (ids.empty() ? "" : ", ") + check.id;
-  command->add_option("--check", options->checks, "Run only these checks (repeatable): " + ids)->type_name("ID");
+  command
+      ->add_option("--check", options->checks,
+                   "Run only these checks (repeatable): " + util::join(verify::check_ids(verify::all_checks())))
+      ->type_name("ID");
   command->footer("Exit status: 0 when no check failed (skipped checks do not fail), 1 otherwise.\n"
                   "See docs/verify.md for what each check runs and decides.");
   command->callback([options] {

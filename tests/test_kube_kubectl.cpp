@@ -18,6 +18,11 @@ TEST_CASE("kube::Kubectl") {
     return argv;
   };
 
+  SUBCASE("argv is what run executes") {
+    kubectl.run({"get", "nodes"});
+    CHECK(kubectl.argv({"get", "nodes"}) == with({"get", "nodes"}));
+    CHECK(runner.argvs().back() == kubectl.argv({"get", "nodes"}));
+  }
   SUBCASE("apply sends the manifest through stdin, server-side when asked") {
     kubectl.apply("kind: Namespace\n", kube::ApplyMode::server_side);
     CHECK(runner.argvs().back() ==

@@ -125,6 +125,16 @@ TEST_CASE("providers::Kind") {
     CHECK_THROWS_WITH_AS(kind.inspect("mesh-east"), doctest::Contains("unexpected output from `kind get clusters`"),
                          Error);
   }
+  SUBCASE("inspect_all: one kind get clusters for every name, node containers only of those listed") {
+    runner.on(k_get_clusters, Completed{.out = "mesh-east\n"});
+    runner.on(k_east_nodes, Completed{.out = "mesh-east-control-plane\trunning\n"});
+    const auto states = kind.inspect_all({"mesh-east", "mesh-west"});
+    REQUIRE(states.size() == 2);
+    CHECK(states.at("mesh-east").status == providers::MachineState::Status::running);
+    CHECK(states.at("mesh-west").status == providers::MachineState::Status::missing);
+    CHECK(runner.count(k_get_clusters) == 1);
+    CHECK(runner.count({"docker", "ps"}) == 1);
+  }
   SUBCASE("destroy deletes only the given clusters that exist, with our kubeconfig") {
     runner.on(k_get_clusters, Completed{.out = "kind\nmesh-east\nother-lab-east\n"});
     CHECK(kind.existing({"mesh-east", "mesh-west"}) == std::vector<std::string>{"mesh-east"});

@@ -210,6 +210,14 @@ TEST_CASE("providers::Multipass") {
     CHECK(state.status == providers::MachineState::Status::other);
     CHECK(state.detail == "Unknown");
   }
+  SUBCASE("inspect_all: one multipass list for every name") {
+    runner.on(k_list, Completed{.out = list_with("mesh-db", "Running", "10.71.4.23")});
+    const auto states = multipass.inspect_all({"mesh-db", "mesh-other"});
+    REQUIRE(states.size() == 2);
+    CHECK(states.at("mesh-db").ipv4 == std::vector<std::string>{"10.71.4.23"});
+    CHECK(states.at("mesh-other").status == providers::MachineState::Status::missing);
+    CHECK(runner.count(k_list) == 1);
+  }
   SUBCASE("corrupt or unexpected output is a clear error naming the command") {
     std::string listed = "{\"list\": [ {\"name\": \"mesh-db\", \"sta";
     runner.on(k_list, [&](const exec::Command&) { return Completed{.out = listed}; });

@@ -64,6 +64,15 @@ TEST_CASE("verify::cross_cluster") {
         CHECK(std::count(argv.begin(), argv.end(), "http://httpbin.httpbin.svc.cluster.local:8000/hostname") == 10);
       }
     CHECK(execs == 2);
+    // Each cluster's nodes, pods and Service read once, though both the server listing and
+    // the client in that cluster need them.
+    for (const char* cluster : {"one", "two"})
+      for (const exec::Argv& read : {exec::Argv{"get", "nodes"}, exec::Argv{"get", "pods", "-o", "json", "-A"},
+                                     exec::Argv{"get", "service", "httpbin"}}) {
+        CAPTURE(cluster);
+        CAPTURE(read[1]);
+        CHECK(world.calls(runner, cluster, read) == 1);
+      }
   }
 
   SUBCASE("answers from one cluster only fail") {

@@ -2,6 +2,8 @@
 #include "support/recording_runner.hpp"
 #include "support/temp_dir.hpp"
 #include "support/traffic_world.hpp"
+#include "util/error.hpp"
+#include "util/interrupt.hpp"
 #include "verify/traffic_checks.hpp"
 
 #include <doctest/doctest.h>
@@ -87,6 +89,14 @@ TEST_CASE("verify::locality") {
     CHECK(results[1].outcome == verify::Outcome::pass);
     CHECK(results[1].message.find("east/zone1/* 10% (want 10%), east/zone2/* 10% (want 10%), west/zone3/* 80% (want 80%)") !=
           std::string::npos);
+    // Nodes read once per cluster for both policies and their rules; the pods listed again
+    // only on east, after the drained pods there were replaced.
+    for (const char* cluster : {"east", "west"}) {
+      CAPTURE(cluster);
+      CHECK(world.calls(runner, cluster, {"get", "nodes"}) == 1);
+    }
+    CHECK(world.calls(runner, "east", {"get", "pods", "-o", "json", "-A"}) == 2);
+    CHECK(world.calls(runner, "west", {"get", "service", "helloworld"}) == 2); // sample and weighted
   }
 
   SUBCASE("failover that does not happen fails, and the pods are still restored") {
@@ -95,6 +105,14 @@ TEST_CASE("verify::locality") {
     CHECK(results[0].outcome == verify::Outcome::fail);
     CHECK(results[0].message == "after draining east (2 pods), answers came from: east 10");
     CHECK(world.deleted.size() == 2);
+  }
+
+  SUBCASE("Ctrl-C ends the wait between failover rounds at once") {
+    honour_drain = false; // so a second round, after a wait, would follow
+    options.round_interval = std::chrono::hours(1);
+    util::request_interrupt();
+    CHECK_THROWS_AS(verify::check_locality(ctx, options), Interrupted);
+    util::clear_interrupt();
   }
 
   SUBCASE("answers leaving the region before any drain fail without draining") {

@@ -60,6 +60,9 @@ TEST_CASE("verify::tls_ingress") {
     CHECK(results[0].evidence[0].lines == lookup);
     const auto names = server.server_names();
     CHECK(std::count(names.begin(), names.end(), "echo.verd.demo.lab") == 2); // SNI is the host, not the address
+    // One gateway lookup per cluster, whatever the number of hosts it serves.
+    for (const char* cluster : {"pasta-1", "pasta-2"})
+      CHECK(world.calls(runner, cluster, {"get", "service", "istio-ingressgateway"}) == 1);
   }
 
   SUBCASE("a certificate from another CA fails") {

@@ -80,13 +80,6 @@ std::vector<const lab::Cluster*> kind_clusters(const lab::Lab& lab) {
   return out;
 }
 
-const nlohmann::json& member(const nlohmann::json& value, std::string_view key) {
-  static const nlohmann::json null;
-  if (!value.is_object()) return null;
-  const auto it = value.find(key);
-  return it == value.end() ? null : *it;
-}
-
 std::function<bool(exec::Runner&)> never_throwing(std::function<bool(exec::Runner&)> check) {
   return [check = std::move(check)](exec::Runner& runner) {
     try {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "actions/launch_context.hpp"
+#include "kube/object.hpp"
 #include "plan/step.hpp"
 #include "providers/provider.hpp"
 #include "util/net.hpp"
@@ -33,9 +34,9 @@ providers::Machine vm_machine(const LaunchContext& ctx, const lab::Vm& vm);
 // The kind clusters of the lab, in lab order.
 std::vector<const lab::Cluster*> kind_clusters(const lab::Lab& lab);
 
-// `value[key]` when `value` is an object that has it, else null: reads API objects of any
-// shape without throwing.
-const nlohmann::json& member(const nlohmann::json& value, std::string_view key);
+// `value[key]` when `value` is an object that has it, else null (kube/object.hpp, shared
+// with verify and status).
+using kube::member;
 
 // Hex SHA-256 over `parts` (each length-prefixed, so ("ab","c") != ("a","bc")).
 std::string inputs_hash(std::initializer_list<std::string_view> parts);

@@ -10,11 +10,16 @@ namespace meshlab::kube {
 Kubectl::Kubectl(exec::Runner& runner, std::filesystem::path kubeconfig, std::string context, std::ostream* log)
     : m_runner(runner), m_kubeconfig(std::move(kubeconfig)), m_context(std::move(context)), m_log(log) {}
 
+exec::Argv Kubectl::argv(const std::vector<std::string>& args) const {
+  exec::Argv argv{"kubectl", "--kubeconfig", m_kubeconfig.string(), "--context", m_context};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
 exec::Command Kubectl::command(const std::vector<std::string>& args, const std::optional<std::string>& input,
                                bool secret) const {
   exec::Command cmd;
-  cmd.argv = {"kubectl", "--kubeconfig", m_kubeconfig.string(), "--context", m_context};
-  cmd.argv.insert(cmd.argv.end(), args.begin(), args.end());
+  cmd.argv = argv(args);
   cmd.input = input;
   cmd.secret_input = secret && input.has_value();
   cmd.secret_output = secret;

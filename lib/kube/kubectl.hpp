@@ -23,6 +23,8 @@ public:
   // `kubectl --kubeconfig K --context C <args...>`, returned whatever the exit status.
   exec::Completed run(const std::vector<std::string>& args, const std::optional<std::string>& input = std::nullopt,
                       bool secret = false) const;
+  // What run(args) executes: `kubectl --kubeconfig K --context C <args...>` (for messages and evidence).
+  exec::Argv argv(const std::vector<std::string>& args) const;
   // Like run, but throws CommandError unless kubectl exits 0.
   exec::Completed check(const std::vector<std::string>& args, const std::optional<std::string>& input = std::nullopt,
                         bool secret = false) const;

@@ -3,6 +3,7 @@
 #include "exec/check.hpp"
 #include "providers/tool.hpp"
 #include "util/error.hpp"
+#include "util/parallel.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -20,6 +21,17 @@ bool is_cluster_name(const std::string& name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
   });
+}
+
+// The state of a cluster `kind get clusters` lists, from its node containers.
+MachineState listed_state(exec::Runner& runner, const std::string& name) {
+  const auto nodes = kind_node_containers(runner, name);
+  if (nodes.empty()) return MachineState{MachineState::Status::other, "listed by kind without node containers", {}};
+  std::vector<std::string> down;
+  for (const auto& node : nodes)
+    if (node.state != "running") down.push_back(fmt::format("{} {}", node.name, node.state));
+  if (down.empty()) return MachineState{MachineState::Status::running, "running", {}};
+  return MachineState{MachineState::Status::stopped, fmt::format("{}", fmt::join(down, ", ")), {}};
 }
 
 } // namespace
@@ -75,16 +87,22 @@ std::vector<std::string> Kind::clusters(exec::Runner& runner) {
   return parse_kind_clusters(done.out);
 }
 
-MachineState Kind::inspect(const std::string& name) {
-  const auto names = clusters(m_runner);
-  if (!std::binary_search(names.begin(), names.end(), name)) return {};
-  const auto nodes = kind_node_containers(m_runner, name);
-  if (nodes.empty()) return MachineState{MachineState::Status::other, "listed by kind without node containers", {}};
-  std::vector<std::string> down;
-  for (const auto& node : nodes)
-    if (node.state != "running") down.push_back(fmt::format("{} {}", node.name, node.state));
-  if (down.empty()) return MachineState{MachineState::Status::running, "running", {}};
-  return MachineState{MachineState::Status::stopped, fmt::format("{}", fmt::join(down, ", ")), {}};
+MachineState Kind::inspect(const std::string& name) { return inspect_all({name}).at(name); }
+
+std::map<std::string, MachineState> Kind::inspect_all(const std::vector<std::string>& names) {
+  const auto listed = clusters(m_runner);
+  std::map<std::string, MachineState> states;
+  std::vector<std::string> found;
+  for (const auto& name : names) {
+    states[name] = {};
+    if (std::binary_search(listed.begin(), listed.end(), name)) found.push_back(name);
+  }
+  // One docker call per listed cluster, side by side: they wait on docker, not on a core.
+  std::vector<MachineState> found_states(found.size());
+  util::run_tasks(found.size(), found.size(),
+                  [&](std::size_t i) { found_states[i] = listed_state(m_runner, found[i]); });
+  for (std::size_t i = 0; i < found.size(); ++i) states[found[i]] = std::move(found_states[i]);
+  return states;
 }
 
 void Kind::create(const Machine& machine, exec::Runner& runner) {

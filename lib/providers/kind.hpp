@@ -44,6 +44,8 @@ public:
   // runs, stopped when one does not (a host reboot stops them: kind's restart policy does not
   // bring them back), other when it has no node container at all.
   MachineState inspect(const std::string& name) override;
+  // One `kind get clusters` for all of `names`, then the node containers of those listed.
+  std::map<std::string, MachineState> inspect_all(const std::vector<std::string>& names) override;
   // `kind create cluster --name --config --kubeconfig` unless `kind get clusters` lists it
   // (kind fails on an existing name); a listed cluster whose node containers are stopped gets
   // them started (`docker start`). No --wait: it may time out with exit 0 (contract);

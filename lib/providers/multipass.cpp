@@ -116,10 +116,15 @@ std::optional<MultipassInstance> Multipass::find(exec::Runner& runner, const std
   return std::nullopt;
 }
 
-MachineState Multipass::inspect(const std::string& name) {
-  const auto instance = find(m_runner, name);
-  if (!instance) return {};
-  return MachineState{status_of(instance->state), instance->state, instance->ipv4};
+MachineState Multipass::inspect(const std::string& name) { return inspect_all({name}).at(name); }
+
+std::map<std::string, MachineState> Multipass::inspect_all(const std::vector<std::string>& names) {
+  std::map<std::string, MachineState> states;
+  for (const auto& name : names) states[name] = {};
+  for (const auto& instance : list(m_runner))
+    if (const auto found = states.find(instance.name); found != states.end())
+      found->second = MachineState{status_of(instance.state), instance.state, instance.ipv4};
+  return states;
 }
 
 void Multipass::create(const Machine& machine, exec::Runner& runner) {

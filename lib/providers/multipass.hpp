@@ -30,6 +30,8 @@ public:
   std::string_view name() const override { return "multipass"; }
   void check_available() override;
   MachineState inspect(const std::string& name) override;
+  // One `multipass list` for all of `names`.
+  std::map<std::string, MachineState> inspect_all(const std::vector<std::string>& names) override;
   // Missing: `multipass launch` with the user-data on stdin; Stopped/Suspended: `start`;
   // Deleted (not purged): `recover` then `start`; Starting and the like: waited for; Running:
   // left alone. In every case then waits for cloud-init (`cloud-init status --wait`), so an

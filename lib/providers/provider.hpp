@@ -7,6 +7,7 @@
 #include "kube/kubeconfig.hpp"
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +46,14 @@ public:
   virtual void check_available() = 0;
   // The state of `name`; one cheap call (used by resume checks and `status`).
   virtual MachineState inspect(const std::string& name) = 0;
+  // The states of `names`, by name. A provider whose tool lists every machine in one call
+  // (multipass list, kind get clusters) makes that call once, so `status` asks each
+  // provider once however many machines the lab has; by default inspect() per name.
+  virtual std::map<std::string, MachineState> inspect_all(const std::vector<std::string>& names) {
+    std::map<std::string, MachineState> states;
+    for (const auto& name : names) states[name] = inspect(name);
+    return states;
+  }
   // Creates `machine` if missing, starts it if stopped, leaves it if running; returns when
   // it is up (multipass: cloud-init finished). Throws on failure.
   virtual void create(const Machine& machine, exec::Runner& runner) = 0;

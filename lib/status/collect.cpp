@@ -103,28 +103,43 @@ struct Collector {
     return *slot;
   }
 
-  // State (and, for multipass, address) of a multipass instance or kind cluster.
-  void add_state_probe(MachineRow& row, lab::Provider kind) {
-    auto& machines = provider(kind);
-    tasks.push_back([this, &row, &machines, kind] {
-      try {
-        const auto state = machines.inspect(row.instance);
-        row.state = Probed<std::string>::known(machine_state_word(state, kind));
-        if (kind == lab::Provider::multipass) {
-          if (!state.ipv4.empty())
-            row.address = Probed<std::string>::known(state.ipv4.front());
-          else
-            row.address = Probed<std::string>::unknown(state.status == providers::MachineState::Status::missing
-                                                           ? "no such instance"
-                                                           : "multipass lists no IPv4 address");
+  // The rows whose state (and, for multipass, address) each provider is asked for.
+  std::map<lab::Provider, std::vector<MachineRow*>> state_rows;
+
+  void add_state_probe(MachineRow& row, lab::Provider kind) { state_rows[kind].push_back(&row); }
+
+  // One task per provider asking for all its machines at once: `multipass list` and `kind
+  // get clusters` list every machine, so each runs once per status run, not once per row.
+  void add_state_tasks() {
+    for (const auto& [kind, rows] : state_rows) {
+      auto& machines = provider(kind);
+      tasks.push_back([&machines, kind, rows] {
+        std::vector<std::string> names;
+        for (const auto* row : rows) names.push_back(row->instance);
+        try {
+          const auto states = machines.inspect_all(names);
+          for (auto* row : rows) fill_state(*row, kind, states.at(row->instance));
+        } catch (const Interrupted&) {
+          throw;
+        } catch (const std::exception& e) {
+          for (auto* row : rows) {
+            row->state = Probed<std::string>::unknown(reason_of(e));
+            if (kind == lab::Provider::multipass) row->address = Probed<std::string>::unknown(reason_of(e));
+          }
         }
-      } catch (const Interrupted&) {
-        throw;
-      } catch (const std::exception& e) {
-        row.state = Probed<std::string>::unknown(reason_of(e));
-        if (kind == lab::Provider::multipass) row.address = Probed<std::string>::unknown(reason_of(e));
-      }
-    });
+      });
+    }
+  }
+
+  static void fill_state(MachineRow& row, lab::Provider kind, const providers::MachineState& state) {
+    row.state = Probed<std::string>::known(machine_state_word(state, kind));
+    if (kind != lab::Provider::multipass) return;
+    if (!state.ipv4.empty())
+      row.address = Probed<std::string>::known(state.ipv4.front());
+    else
+      row.address = Probed<std::string>::unknown(state.status == providers::MachineState::Status::missing
+                                                     ? "no such instance"
+                                                     : "multipass lists no IPv4 address");
   }
 
   void add_cluster(const lab::Cluster& cluster, MachineRow& row) {
@@ -229,7 +244,7 @@ struct Collector {
 LabReport collect_status(const lab::Lab& lab, exec::Runner& runner, const StatusOptions& options) {
   CappedRunner capped(runner, options.timeout);
   Collector c{lab, capped, options, actions::LaunchContext{.lab = lab, .state_dir = lab.state_dir, .provider = {}},
-              {}, {}, {}};
+              {}, {}, {}, {}};
   c.report.lab = lab.name;
   // Rows first, so the tasks can hold references to them.
   for (const auto& cluster : lab.clusters)
@@ -253,6 +268,7 @@ LabReport collect_status(const lab::Lab& lab, exec::Runner& runner, const Status
       *field = k_vm_has_no_api;
     c.add_state_probe(row, lab::Provider::multipass);
   }
+  c.add_state_tasks();
   c.add_apps_probe();
   for (auto& row : c.report.registries) c.add_registry(row);
   // Probes wait on tools, not cores: util::run_tasks runs `workers` of them at once.

@@ -1,6 +1,7 @@
 #include "status/probes.hpp"
 
 #include "exec/check.hpp"
+#include "kube/object.hpp"
 #include "util/error.hpp"
 
 #include <fmt/format.h>
@@ -11,13 +12,7 @@ namespace meshlab::status {
 
 namespace {
 
-const nlohmann::json k_empty_object = nlohmann::json::object();
-
-const nlohmann::json& member(const nlohmann::json& object, const char* key) {
-  if (!object.is_object()) return k_empty_object;
-  const auto found = object.find(key);
-  return found == object.end() ? k_empty_object : *found;
-}
+using kube::member;
 
 std::string text(const nlohmann::json& object, const char* key) {
   const auto& value = member(object, key);
@@ -55,12 +50,7 @@ NodeCount count_nodes(const nlohmann::json& items) {
   NodeCount count;
   for (const auto& node : items) {
     ++count.total;
-    const auto& conditions = member(member(node, "status"), "conditions");
-    if (!conditions.is_array()) continue;
-    const bool ready = std::any_of(conditions.begin(), conditions.end(), [](const nlohmann::json& c) {
-      return text(c, "type") == "Ready" && text(c, "status") == "True";
-    });
-    if (ready) ++count.ready;
+    if (kube::condition_status(node, "Ready") == "True") ++count.ready;
   }
   return count;
 }

@@ -1,6 +1,7 @@
 // Check 5: every Argo CD Application on the lab's Argo CD cluster is Synced and Healthy
 // (status.sync.status, status.health.status; contracts/argocd.md), one result per
 // Application, with Argo CD's own message for those that are not.
+#include "actions/argocd.hpp"
 #include "verify/core_checks.hpp"
 #include "verify/probe.hpp"
 
@@ -12,11 +13,6 @@ namespace {
 
 constexpr const char* k_id = "argocd-apps";
 constexpr const char* k_namespace = "argocd";
-
-const lab::Cluster* argocd_cluster(const lab::Lab& lab) {
-  if (!lab.argocd.cluster.empty()) return lab.cluster(lab.argocd.cluster);
-  return lab.management_cluster();
-}
 
 // Why an Application is not fine, in Argo CD's words: the health message, the operation's
 // message, or the first condition.
@@ -32,7 +28,10 @@ std::vector<CheckResult> run(const VerifyContext& ctx) {
   const auto& lab = ctx.lab;
   if (!lab.argocd.enabled)
     return {result(k_id, subject("lab", lab.name), Outcome::skip, "the lab has no Argo CD")};
-  const auto* cluster = argocd_cluster(lab);
+  // The cluster launch installs Argo CD on; a lab that names none fails with launch's words.
+  const lab::Cluster* cluster = nullptr;
+  if (const auto failure = failure_of([&] { cluster = actions::argocd_cluster(lab); }))
+    return {result(k_id, subject("lab", lab.name), Outcome::fail, *failure)};
   if (cluster == nullptr)
     return {result(k_id, subject("lab", lab.name), Outcome::fail, "the lab names no cluster for Argo CD")};
   auto p = probe(kubectl_for(ctx, *cluster), {"get", "applications", "-n", k_namespace, "-o", "json"});

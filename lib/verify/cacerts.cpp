@@ -2,10 +2,12 @@
 // contracts/istio.md) chains to the lab root, and a sidecar's workload certificate carries
 // the cell's SPIFFE trust domain (Envoy admin /certs, read through `pilot-agent request`,
 // which every istio-proxy image has; no curl needed).
+#include "actions/cacerts.hpp"
 #include "pki/verify.hpp"
 #include "util/base64.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
+#include "util/strings.hpp"
 #include "verify/core_checks.hpp"
 #include "verify/parallel.hpp"
 #include "verify/probe.hpp"
@@ -36,11 +38,10 @@ CheckResult check_cacerts(const VerifyContext& ctx, const lab::Cluster& cluster,
   const auto ca_cert = secret_field(*secret, "ca-cert.pem");
   const auto chain = secret_field(*secret, "cert-chain.pem");
   std::vector<std::string> missing;
-  for (const char* key : {"ca-cert.pem", "ca-key.pem", "root-cert.pem", "cert-chain.pem"})
+  for (const char* key : actions::k_cacerts_files)
     if (secret_field(*secret, key).empty()) missing.emplace_back(key);
   if (!missing.empty()) {
-    std::string list;
-    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+    const auto list = util::join(missing);
     p.evidence.lines.push_back("missing keys: " + list);
     return result(k_id, who, Outcome::fail, "cacerts lacks " + list, {p.evidence});
   }

@@ -10,10 +10,13 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace meshlab::verify {
+
+class ClusterViews; // cluster_view.hpp
 
 // skip: the check does not apply to this lab (no VMs, single network, no traffic policy…);
 // it is never counted as passed.
@@ -40,6 +43,9 @@ struct VerifyContext {
   const lab::Lab& lab;
   std::filesystem::path state_dir;
   exec::Runner& runner;
+  // What the traffic checks have read of each cluster, shared by the checks of one run
+  // (run_checks sets it); empty: each check reads for itself.
+  std::shared_ptr<ClusterViews> views{};
 };
 
 // What a check does to the lab while it runs. A check that disturbs it (the locality check

@@ -2,6 +2,7 @@
 #include "verify/traffic_checks.hpp"
 
 #include "util/error.hpp"
+#include "util/strings.hpp"
 #include "verify/core_checks.hpp"
 
 #include <fmt/format.h>
@@ -17,13 +18,17 @@ std::vector<Check> all_checks() {
   return checks;
 }
 
+std::vector<std::string> check_ids(const std::vector<Check>& checks) {
+  std::vector<std::string> ids;
+  for (const auto& check : checks) ids.push_back(check.id);
+  return ids;
+}
+
 std::vector<Check> select_checks(const std::vector<Check>& checks, const std::vector<std::string>& ids) {
   for (const auto& id : ids) {
     const bool known = std::any_of(checks.begin(), checks.end(), [&](const Check& c) { return c.id == id; });
     if (known) continue;
-    std::string names;
-    for (const auto& c : checks) names += (names.empty() ? "" : ", ") + c.id;
-    throw UsageError(fmt::format("--check: unknown check \"{}\"; known checks: {}", id, names));
+    throw UsageError(fmt::format("--check: unknown check \"{}\"; known checks: {}", id, util::join(check_ids(checks))));
   }
   if (ids.empty()) return checks;
   std::vector<Check> out;

@@ -13,6 +13,9 @@ namespace meshlab::verify {
 // traffic checks (cross-cluster, vm, locality, tls-ingress) once they are built in.
 std::vector<Check> all_checks();
 
+// The ids of `checks`, in order (for --check's help and its error message).
+std::vector<std::string> check_ids(const std::vector<Check>& checks);
+
 // The checks of `checks` whose id is in `ids`, in `checks`' order; all of them when `ids` is
 // empty. Throws UsageError naming an unknown id and listing the known ones.
 std::vector<Check> select_checks(const std::vector<Check>& checks, const std::vector<std::string>& ids);

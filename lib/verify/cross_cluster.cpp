@@ -49,19 +49,18 @@ std::string tally(const std::vector<const lab::Cluster*>& clusters, const std::m
   return parts.empty() ? "none" : util::join(parts, ", ");
 }
 
-void judge_client(const VerifyContext& ctx, const TrafficOptions& options, const lab::Cluster& cluster,
+void judge_client(const VerifyContext& ctx, const TrafficOptions& options, ClusterView& view, const lab::Cluster& cluster,
                   const std::vector<const lab::Cluster*>& clusters, const ServiceTarget& target,
                   const std::vector<Pod>& servers, CheckResult& result) {
-  const auto kubectl = kubectl_for(ctx, cluster);
   Evidence service;
-  const auto info = service_info(kubectl, target.ns, target.service, service);
+  const auto info = service_info(view, target.ns, target.service, service);
   result.evidence.push_back(service);
   if (!info) {
     result.outcome = Outcome::fail;
     result.message = fmt::format("service {}/{} is missing on {}", target.ns, target.service, cluster.name);
     return;
   }
-  const auto clients = client_pods(ctx, kubectl, cluster, node_localities(kubectl));
+  const auto clients = client_pods(ctx, view, cluster);
   if (clients.empty()) {
     result.outcome = Outcome::fail;
     result.message = fmt::format("no ready pod with an istio-proxy sidecar in the app namespaces of {} to send from",
@@ -71,7 +70,7 @@ void judge_client(const VerifyContext& ctx, const TrafficOptions& options, const
   const auto& client = clients.front();
   Evidence calls;
   const auto url = service_url(cluster, target.service, target.ns, info->port, target.path);
-  const auto answers = curl_from(kubectl, client, url, options.requests, calls);
+  const auto answers = curl_from(view.kubectl(), client, url, options.requests, calls);
   std::map<std::string, int> counts;
   int unknown = 0;
   for (const auto& answer : answers) {
@@ -89,7 +88,8 @@ void judge_client(const VerifyContext& ctx, const TrafficOptions& options, const
                                options.requests, cluster.name, target.service, counts.size(), tally(clusters, counts));
 }
 
-std::vector<CheckResult> check_cell(const VerifyContext& ctx, const TrafficOptions& options, const lab::Cell& cell) {
+std::vector<CheckResult> check_cell(const VerifyContext& ctx, ClusterViews& views, const TrafficOptions& options,
+                                    const lab::Cell& cell) {
   const auto clusters = cell_clusters(ctx.lab, cell);
   CheckResult skip{k_id, "cell/" + cell.name, Outcome::skip, "", {}, {}};
   if (clusters.size() < 2) {
@@ -105,28 +105,27 @@ std::vector<CheckResult> check_cell(const VerifyContext& ctx, const TrafficOptio
   std::vector<Pod> servers;
   CheckResult listing{k_id, "cell/" + cell.name, Outcome::pass, "", {}, {}};
   for (const auto* cluster : clusters) {
-    const auto kubectl = kubectl_for(ctx, *cluster);
-    try {
+    auto& view = views.of(ctx, *cluster);
+    const auto failure = failure_of([&] {
       Evidence evidence;
-      const auto info = service_info(kubectl, target->ns, target->service, evidence);
-      if (!info || info->selector.empty()) continue;
-      evidence.command = command_text(kubectl, {"get", "pods", "-o", "json", "-n", target->ns, "-l", info->selector});
-      auto pods = list_pods(kubectl, cluster->name, target->ns, info->selector, node_localities(kubectl));
+      const auto info = service_info(view, target->ns, target->service, evidence);
+      if (!info || info->selector.empty()) return;
+      evidence.command =
+          command_text(view.kubectl(), {"get", "pods", "-o", "json", "-n", target->ns, "-l", info->selector});
+      auto pods = view.pods(target->ns, info->selector);
       std::vector<std::string> names;
       for (auto& pod : pods) names.push_back(pod.name), servers.push_back(std::move(pod));
       evidence.lines.push_back(fmt::format("{}: {}", cluster->name, names.empty() ? "no pods" : util::join(names, ", ")));
       listing.evidence.push_back(evidence);
-    } catch (const Interrupted&) {
-      throw; // Ctrl-C ends verify; it is not a failed check
-    } catch (const Error& e) {
+    });
+    if (failure) {
       listing.outcome = Outcome::fail;
-      listing.message = fmt::format("cannot list the {} pods on {}: {}", target->service, cluster->name, e.what());
+      listing.message = fmt::format("cannot list the {} pods on {}: {}", target->service, cluster->name, *failure);
       return {listing};
     }
   }
   std::vector<CheckResult> results;
   for (const auto* cluster : clusters) {
-    const auto start = std::chrono::steady_clock::now();
     CheckResult result{k_id, "cluster/" + cluster->name, Outcome::fail, "", listing.evidence, {}};
     if (governed(ctx.lab, *target, *cluster)) {
       result.outcome = Outcome::skip;
@@ -135,16 +134,9 @@ std::vector<CheckResult> check_cell(const VerifyContext& ctx, const TrafficOptio
       results.push_back(std::move(result));
       continue;
     }
-    try {
-      judge_client(ctx, options, *cluster, clusters, *target, servers, result);
-    } catch (const Interrupted&) {
-      throw; // Ctrl-C ends verify; it is not a failed check
-    } catch (const Error& e) {
-      result.outcome = Outcome::fail;
-      result.message = e.what();
-    }
-    result.elapsed = since(start);
-    results.push_back(std::move(result));
+    results.push_back(guarded(std::move(result), [&](CheckResult& r) {
+      judge_client(ctx, options, views.of(ctx, *cluster), *cluster, clusters, *target, servers, r);
+    }));
   }
   return results;
 }
@@ -152,9 +144,10 @@ std::vector<CheckResult> check_cell(const VerifyContext& ctx, const TrafficOptio
 } // namespace
 
 std::vector<CheckResult> check_cross_cluster(const VerifyContext& ctx, const TrafficOptions& options) {
+  const auto views = views_of(ctx);
   std::vector<CheckResult> results;
   for (const auto& cell : ctx.lab.cells)
-    for (auto& result : check_cell(ctx, options, cell)) results.push_back(std::move(result));
+    for (auto& result : check_cell(ctx, *views, options, cell)) results.push_back(std::move(result));
   if (results.empty())
     results.push_back(CheckResult{k_id, "lab/" + ctx.lab.name, Outcome::skip, "the lab has no cells", {}, {}});
   return results;

@@ -2,6 +2,7 @@
 // (istio-eastwestgateway in istio-system, contracts/istio.md) has a LoadBalancer address,
 // the one the other networks' sidecars and VMs are sent to. Single-network cells have no
 // east-west gateway, so the check is skipped for them.
+#include "actions/vm_join.hpp"
 #include "render/mesh_detail.hpp"
 #include "util/error.hpp"
 #include "verify/core_checks.hpp"
@@ -24,13 +25,8 @@ CheckResult check_cluster(const VerifyContext& ctx, const lab::Cluster& cluster)
   const auto svc = parse_json(p);
   if (!svc) return result(k_id, who, Outcome::fail, "kubectl printed no Service", {p.evidence});
   const auto type = svc->value("spec", nlohmann::json::object()).value("type", "ClusterIP");
-  std::string address;
-  for (const auto& ingress : svc->value("status", nlohmann::json::object())
-                                 .value("loadBalancer", nlohmann::json::object())
-                                 .value("ingress", nlohmann::json::array())) {
-    address = ingress.value("ip", ingress.value("hostname", ""));
-    if (!address.empty()) break;
-  }
+  // The address launch sends VMs to (actions::service_address), so both agree on "has one".
+  const auto address = actions::service_address(*svc).value_or("");
   p.evidence.lines.push_back(fmt::format("{}: type={} loadBalancer.ingress={}", k_service, type,
                                          address.empty() ? "<none>" : address));
   if (type != "LoadBalancer")

@@ -3,6 +3,8 @@
 // cluster ID) for each peer, and istiod's own view, GET /debug/clusterz on its monitoring
 // port through `pilot-discovery request` (JSON list of {id, secretName, syncStatus};
 // istio pkg/cluster/debug.go, statuses "synced", "syncing", "timeout", "closed").
+#include "kube/object.hpp"
+#include "util/strings.hpp"
 #include "verify/core_checks.hpp"
 #include "verify/parallel.hpp"
 #include "verify/probe.hpp"
@@ -24,17 +26,7 @@ std::string istiod_name(const lab::Lab& lab) {
   return lab.istio.revision.empty() ? "istiod" : "istiod-" + lab.istio.revision;
 }
 
-bool available(const nlohmann::json& deployment) {
-  for (const auto& c : deployment.value("status", nlohmann::json::object()).value("conditions", nlohmann::json::array()))
-    if (c.value("type", "") == "Available") return c.value("status", "") == "True";
-  return false;
-}
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
-}
+bool available(const nlohmann::json& deployment) { return kube::condition_status(deployment, "Available") == "True"; }
 
 CheckResult check_cluster(const VerifyContext& ctx, const lab::Cluster& cluster) {
   const auto who = subject("cluster", cluster.name);
@@ -94,8 +86,8 @@ CheckResult check_cluster(const VerifyContext& ctx, const lab::Cluster& cluster)
   }
   if (!clusterz.ok()) problems.push_back("istiod's /debug/clusterz did not answer: " + clusterz.failure());
   std::vector<Evidence> evidence{deploy.evidence, secrets.evidence, clusterz.evidence};
-  if (!problems.empty()) return result(k_id, who, Outcome::fail, join(problems), evidence);
-  return result(k_id, who, Outcome::pass, fmt::format("{} Available and synced with {}", name, join(peers)), evidence);
+  if (!problems.empty()) return result(k_id, who, Outcome::fail, util::join(problems), evidence);
+  return result(k_id, who, Outcome::pass, fmt::format("{} Available and synced with {}", name, util::join(peers)), evidence);
 }
 
 std::vector<CheckResult> run(const VerifyContext& ctx) {

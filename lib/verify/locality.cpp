@@ -7,11 +7,10 @@
 #include "verify/traffic_checks.hpp"
 
 #include "util/error.hpp"
+#include "util/interrupt.hpp"
 #include "util/strings.hpp"
 
 #include <fmt/format.h>
-
-#include <thread>
 
 namespace meshlab::verify {
 
@@ -26,23 +25,25 @@ struct Servers {
   std::vector<Evidence> evidence;
 };
 
+// A client pod to send from, the kubectl of its cluster, and the target's URL as it calls it.
 struct Client {
   Pod pod;
-  const lab::Cluster* cluster = nullptr;
+  const kube::Kubectl* kubectl = nullptr; // its cluster's (ClusterView::kubectl)
+  std::string url;
 };
 
-Servers find_servers(const VerifyContext& ctx, const std::vector<const lab::Cluster*>& clusters,
+Servers find_servers(const VerifyContext& ctx, ClusterViews& views, const std::vector<const lab::Cluster*>& clusters,
                      const ServiceTarget& target) {
   Servers servers;
   for (const auto* cluster : clusters) {
-    const auto kubectl = kubectl_for(ctx, *cluster);
+    auto& view = views.of(ctx, *cluster);
     Evidence evidence;
-    const auto info = service_info(kubectl, target.ns, target.service, evidence);
+    const auto info = service_info(view, target.ns, target.service, evidence);
     if (info && !info->selector.empty()) {
       servers.selector[cluster->name] = info->selector;
       servers.port[cluster->name] = info->port;
       std::vector<std::string> names;
-      for (auto& pod : list_pods(kubectl, cluster->name, target.ns, info->selector, node_localities(kubectl))) {
+      for (auto& pod : view.pods(target.ns, info->selector)) {
         names.push_back(fmt::format("{} ({})", pod.name, pod.locality.str()));
         servers.pods.push_back(std::move(pod));
       }
@@ -53,13 +54,19 @@ Servers find_servers(const VerifyContext& ctx, const std::vector<const lab::Clus
   return servers;
 }
 
-// A client pod in a cluster the policy governs whose locality matches `pattern`.
-std::optional<Client> find_client(const VerifyContext& ctx, const lab::TrafficPolicy& policy,
-                                  const std::string& pattern) {
+// A client pod in a cluster the policy governs whose locality matches `pattern`, calling
+// `target` at the Service's port in its cluster (80 when the cluster has no such Service).
+std::optional<Client> find_client(const VerifyContext& ctx, ClusterViews& views, const lab::TrafficPolicy& policy,
+                                  const std::string& pattern, const ServiceTarget& target, const Servers& servers) {
   for (const auto* cluster : ctx.lab.resolve(policy.targets)) {
-    const auto kubectl = kubectl_for(ctx, *cluster);
-    for (auto& pod : client_pods(ctx, kubectl, *cluster, node_localities(kubectl)))
-      if (locality_matches(pod.locality, pattern)) return Client{std::move(pod), cluster};
+    auto& view = views.of(ctx, *cluster);
+    for (auto& pod : client_pods(ctx, view, *cluster)) {
+      if (!locality_matches(pod.locality, pattern)) continue;
+      const auto port = servers.port.find(cluster->name);
+      return Client{std::move(pod), &view.kubectl(),
+                    service_url(*cluster, target.service, target.ns, port != servers.port.end() ? port->second : 80,
+                                target.path)};
+    }
   }
   return std::nullopt;
 }
@@ -94,8 +101,8 @@ bool only_from(const Spread& s, const std::string& region) {
   return !s.pods.empty() && s.by_region.size() == 1 && s.by_region.begin()->first == region;
 }
 
-void drain(const VerifyContext& ctx, const Pod& pod, Evidence& evidence) {
-  const auto kubectl = kubectl_for(ctx, *ctx.lab.cluster(pod.cluster));
+void drain(const VerifyContext& ctx, ClusterViews& views, const Pod& pod, Evidence& evidence) {
+  const auto& kubectl = views.of(ctx, *ctx.lab.cluster(pod.cluster)).kubectl();
   const std::vector<std::string> args{"exec", "-n", pod.ns, pod.name, "-c", "istio-proxy", "--",
                                       "curl", "-sS", "-X", "POST", "http://127.0.0.1:15000/drain_listeners?inboundonly"};
   const auto done = kubectl.run(args);
@@ -106,14 +113,16 @@ void drain(const VerifyContext& ctx, const Pod& pod, Evidence& evidence) {
 }
 
 // Deletes the drained pods (their Deployment recreates them with fresh sidecars) and waits
-// until the app's pods are Ready again. Returns "" or what went wrong.
-std::string restore(const VerifyContext& ctx, const TrafficOptions& options, const std::vector<const Pod*>& drained,
-                    const Servers& servers, Evidence& evidence) {
+// until the app's pods are Ready again; the views forget the pods they listed there.
+// Returns "" or what went wrong.
+std::string restore(const VerifyContext& ctx, ClusterViews& views, const TrafficOptions& options,
+                    const std::vector<const Pod*>& drained, const Servers& servers, Evidence& evidence) {
   std::map<std::string, std::vector<std::string>> by_cluster;
   for (const auto* pod : drained) by_cluster[pod->cluster].push_back(pod->name);
   std::string problem;
   for (const auto& [cluster, names] : by_cluster) {
-    const auto kubectl = kubectl_for(ctx, *ctx.lab.cluster(cluster));
+    auto& view = views.of(ctx, *ctx.lab.cluster(cluster));
+    const auto& kubectl = view.kubectl();
     std::vector<std::string> remove{"delete", "pod", "-n", drained.front()->ns};
     remove.insert(remove.end(), names.begin(), names.end());
     const auto removed = kubectl.run(remove);
@@ -122,6 +131,7 @@ std::string restore(const VerifyContext& ctx, const TrafficOptions& options, con
                                         "-l", servers.selector.at(cluster),
                                         fmt::format("--timeout={}s", options.restore_timeout.count())};
     const auto ready = kubectl.run(wait);
+    view.forget_pods();
     evidence.lines.push_back(fmt::format("{} (exit {})", command_text(kubectl, wait), ready.exit_code));
     if (removed.exit_code != 0 || ready.exit_code != 0)
       problem = fmt::format("restoring the drained pods on {} failed; delete them by hand: kubectl -n {} delete pod {}",
@@ -130,21 +140,18 @@ std::string restore(const VerifyContext& ctx, const TrafficOptions& options, con
   return problem;
 }
 
-CheckResult failover(const VerifyContext& ctx, const TrafficOptions& options, const lab::TrafficPolicy& policy,
-                     const lab::Failover& rule, const ServiceTarget& target, const Servers& servers) {
+CheckResult failover(const VerifyContext& ctx, ClusterViews& views, const TrafficOptions& options,
+                     const lab::TrafficPolicy& policy, const lab::Failover& rule, const ServiceTarget& target,
+                     const Servers& servers) {
   CheckResult result{k_id, fmt::format("policy/{}/failover {} to {}", policy.name, rule.from, rule.to), Outcome::fail,
                      "", servers.evidence, {}};
-  const auto client = find_client(ctx, policy, rule.from);
+  const auto client = find_client(ctx, views, policy, rule.from, target, servers);
   if (!client) {
     result.message = fmt::format("no client pod with an istio-proxy sidecar in region {} to send from", rule.from);
     return result;
   }
-  const auto kubectl = kubectl_for(ctx, *client->cluster);
-  const auto url = service_url(*client->cluster, target.service, target.ns,
-                               servers.port.contains(client->cluster->name) ? servers.port.at(client->cluster->name) : 80,
-                               target.path);
   Evidence before;
-  const auto local = spread(curl_from(kubectl, client->pod, url, options.requests, before), servers.pods);
+  const auto local = spread(curl_from(*client->kubectl, client->pod, client->url, options.requests, before), servers.pods);
   before.lines.push_back(fmt::format("client {}/{} in {}: {}", client->pod.ns, client->pod.name,
                                      client->pod.locality.str(), local.text()));
   result.evidence.push_back(before);
@@ -158,25 +165,21 @@ CheckResult failover(const VerifyContext& ctx, const TrafficOptions& options, co
   Evidence draining;
   Evidence after;
   Spread moved;
-  std::string problem;
-  try {
-    for (const auto* pod : drained) drain(ctx, *pod, draining);
+  const auto problem = failure_of([&] {
+    for (const auto* pod : drained) drain(ctx, views, *pod, draining);
     for (int round = 0; round < options.failover_rounds; ++round) {
-      if (round > 0) std::this_thread::sleep_for(options.round_interval);
+      // Ctrl-C cuts the wait short like every other wait of meshlab's.
+      if (round > 0 && !util::sleep_for(options.round_interval)) util::throw_if_interrupted();
       after = Evidence{};
-      moved = spread(curl_from(kubectl, client->pod, url, options.requests, after), servers.pods);
+      moved = spread(curl_from(*client->kubectl, client->pod, client->url, options.requests, after), servers.pods);
       after.lines.push_back(fmt::format("round {} after draining {}: {}", round + 1, rule.from, moved.text()));
       if (only_from(moved, rule.to)) break;
     }
-  } catch (const Interrupted&) {
-    throw; // Ctrl-C ends verify; it is not a failed check
-  } catch (const Error& e) {
-    problem = e.what();
-  }
+  });
   Evidence restoring;
-  const auto restored = drained.empty() ? std::string() : restore(ctx, options, drained, servers, restoring);
+  const auto restored = drained.empty() ? std::string() : restore(ctx, views, options, drained, servers, restoring);
   result.evidence.insert(result.evidence.end(), {draining, after, restoring});
-  if (!problem.empty()) result.message = problem;
+  if (problem) result.message = *problem;
   else if (!only_from(moved, rule.to))
     result.message = fmt::format("after draining {} ({} pods), answers came from: {}", rule.from, drained.size(), moved.text());
   else if (!restored.empty()) result.message = restored;
@@ -188,21 +191,18 @@ CheckResult failover(const VerifyContext& ctx, const TrafficOptions& options, co
   return result;
 }
 
-CheckResult distribute(const VerifyContext& ctx, const TrafficOptions& options, const lab::TrafficPolicy& policy,
-                       const lab::Distribute& rule, const ServiceTarget& target, const Servers& servers) {
+CheckResult distribute(const VerifyContext& ctx, ClusterViews& views, const TrafficOptions& options,
+                       const lab::TrafficPolicy& policy, const lab::Distribute& rule, const ServiceTarget& target,
+                       const Servers& servers) {
   CheckResult result{k_id, fmt::format("policy/{}/distribute from {}", policy.name, rule.from), Outcome::fail, "",
                      servers.evidence, {}};
-  const auto client = find_client(ctx, policy, rule.from);
+  const auto client = find_client(ctx, views, policy, rule.from, target, servers);
   if (!client) {
     result.message = fmt::format("no client pod with an istio-proxy sidecar in {} to send from", rule.from);
     return result;
   }
-  const auto kubectl = kubectl_for(ctx, *client->cluster);
-  const auto url = service_url(*client->cluster, target.service, target.ns,
-                               servers.port.contains(client->cluster->name) ? servers.port.at(client->cluster->name) : 80,
-                               target.path);
   Evidence calls;
-  const auto answers = curl_from(kubectl, client->pod, url, options.distribute_requests, calls);
+  const auto answers = curl_from(*client->kubectl, client->pod, client->url, options.distribute_requests, calls);
   std::map<std::string, int> counts;
   int other = 0;
   for (const auto& answer : answers) {
@@ -236,6 +236,7 @@ CheckResult distribute(const VerifyContext& ctx, const TrafficOptions& options, 
 } // namespace
 
 std::vector<CheckResult> check_locality(const VerifyContext& ctx, const TrafficOptions& options) {
+  const auto views = views_of(ctx);
   std::vector<CheckResult> results;
   for (const auto& policy : ctx.lab.traffic) {
     const auto start = std::chrono::steady_clock::now();
@@ -249,16 +250,14 @@ std::vector<CheckResult> check_locality(const VerifyContext& ctx, const TrafficO
     // Servers live in every cluster of the governed clusters' cell.
     std::vector<const lab::Cluster*> clusters = governed;
     if (const auto* cell = ctx.lab.cell(governed.front()->cell)) clusters = cell_clusters(ctx.lab, *cell);
-    try {
-      const auto servers = find_servers(ctx, clusters, *target);
-      for (const auto& rule : policy.failover) results.push_back(failover(ctx, options, policy, rule, *target, servers));
+    const auto failure = failure_of([&] {
+      const auto servers = find_servers(ctx, *views, clusters, *target);
+      for (const auto& rule : policy.failover)
+        results.push_back(failover(ctx, *views, options, policy, rule, *target, servers));
       for (const auto& rule : policy.distribute)
-        results.push_back(distribute(ctx, options, policy, rule, *target, servers));
-    } catch (const Interrupted&) {
-      throw; // Ctrl-C ends verify; it is not a failed check
-    } catch (const Error& e) {
-      results.push_back(CheckResult{k_id, "policy/" + policy.name, Outcome::fail, e.what(), {}, {}});
-    }
+        results.push_back(distribute(ctx, *views, options, policy, rule, *target, servers));
+    });
+    if (failure) results.push_back(CheckResult{k_id, "policy/" + policy.name, Outcome::fail, *failure, {}, {}});
     for (auto& result : results)
       if (result.elapsed.count() == 0) result.elapsed = since(start);
   }

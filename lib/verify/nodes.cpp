@@ -1,13 +1,16 @@
 // Check 1: nodes Ready and carrying the locality labels Istio reads
 // (topology.kubernetes.io/region, topology.kubernetes.io/zone, topology.istio.io/subzone),
 // and the lab's VMs running.
+#include "actions/machines_detail.hpp"
+#include "util/error.hpp"
+#include "util/strings.hpp"
 #include "verify/core_checks.hpp"
 #include "verify/parallel.hpp"
 #include "verify/probe.hpp"
 
 #include <fmt/format.h>
 
-#include <map>
+#include <algorithm>
 
 namespace meshlab::verify {
 
@@ -18,43 +21,27 @@ constexpr const char* k_region = "topology.kubernetes.io/region";
 constexpr const char* k_zone = "topology.kubernetes.io/zone";
 constexpr const char* k_subzone = "topology.istio.io/subzone";
 
-// kind's node names: "<cluster>-<role>", then "<cluster>-<role>2", ... per role in config
-// order (kind pkg/cluster/internal/providers/*/provision.go, makeNodeNamer).
-std::map<std::string, lab::Locality> kind_node_localities(const lab::Lab& lab, const lab::Cluster& cluster) {
-  std::map<std::string, lab::Locality> out;
-  std::map<std::string, int> seen;
-  const auto instance = lab.instance_name(cluster.name);
-  for (const auto& node : cluster.nodes) {
-    const int n = ++seen[node.role];
-    out[fmt::format("{}-{}{}", instance, node.role, n == 1 ? "" : std::to_string(n))] = node.locality;
-  }
-  return out;
+using actions::detail::ExpectedNode;
+using actions::detail::NodeView;
+
+std::string label(const NodeView& node, const char* key) {
+  const auto found = node.labels.find(key);
+  return found == node.labels.end() ? "" : found->second;
 }
 
-std::string label(const nlohmann::json& node, const char* key) {
-  const auto& labels = node["metadata"].value("labels", nlohmann::json::object());
-  return labels.contains(key) && labels[key].is_string() ? labels[key].get<std::string>() : "";
-}
-
-bool ready(const nlohmann::json& node) {
-  for (const auto& c : node.value("status", nlohmann::json::object()).value("conditions", nlohmann::json::array()))
-    if (c.value("type", "") == "Ready") return c.value("status", "") == "True";
-  return false;
-}
-
-// What is wrong with `node` against `want` (empty when nothing).
-std::vector<std::string> node_problems(const nlohmann::json& node, const lab::Locality& want) {
+// What is wrong with `node` against `want` (empty when nothing): the labels launch puts on
+// it (actions::detail::locality_labels), checked region first.
+std::vector<std::string> node_problems(const NodeView& node, const lab::Locality& want) {
   std::vector<std::string> out;
-  if (!ready(node)) out.emplace_back("not Ready");
-  const auto expect = [&](const char* key, const std::string& value) {
-    if (value.empty()) return;
+  if (!node.ready) out.emplace_back("not Ready");
+  const auto wanted = actions::detail::locality_labels(want);
+  for (const char* key : {k_region, k_zone, k_subzone}) {
+    const auto value = wanted.find(key);
+    if (value == wanted.end()) continue;
     const auto have = label(node, key);
-    if (have.empty()) out.push_back(fmt::format("no {} label (want \"{}\")", key, value));
-    else if (have != value) out.push_back(fmt::format("{}={} (want \"{}\")", key, have, value));
-  };
-  expect(k_region, want.region);
-  expect(k_zone, want.zone);
-  expect(k_subzone, want.subzone);
+    if (have.empty()) out.push_back(fmt::format("no {} label (want \"{}\")", key, value->second));
+    else if (have != value->second) out.push_back(fmt::format("{}={} (want \"{}\")", key, have, value->second));
+  }
   return out;
 }
 
@@ -64,24 +51,33 @@ CheckResult check_cluster(const VerifyContext& ctx, const lab::Cluster& cluster)
   if (!p.ok()) return result(k_id, who, Outcome::fail, p.failure(), {p.evidence});
   const auto doc = parse_json(p);
   if (!doc || !doc->contains("items")) return result(k_id, who, Outcome::fail, "kubectl printed no node list", {p.evidence});
+  std::vector<NodeView> nodes;
+  try {
+    nodes = actions::detail::parse_nodes((*doc)["items"]);
+  } catch (const Error& e) {
+    p.evidence.lines.emplace_back(e.what());
+    return result(k_id, who, Outcome::fail, e.what(), {p.evidence});
+  }
 
-  auto expected = cluster.provider == lab::Provider::kind ? kind_node_localities(ctx.lab, cluster)
-                                                          : std::map<std::string, lab::Locality>{};
+  // The nodes launch waits for (kind: named per nodes[] entry); others, and the nodes of an
+  // external cluster, carry the cluster's locality.
+  auto expected = actions::detail::expected_nodes(ctx.lab, cluster);
   std::vector<std::string> problems;
   std::size_t good = 0;
-  for (const auto& node : (*doc)["items"]) {
-    const auto name = node["metadata"].value("name", "");
-    const auto found = expected.find(name);
-    const auto want = found != expected.end() ? found->second : cluster.locality;
+  for (const auto& node : nodes) {
+    const auto found = std::find_if(expected.begin(), expected.end(),
+                                    [&](const ExpectedNode& e) { return e.name == node.name; });
+    const auto want = found != expected.end() ? found->locality : cluster.locality;
     if (found != expected.end()) expected.erase(found);
     const auto wrong = node_problems(node, want);
-    p.evidence.lines.push_back(fmt::format("{} Ready={} region={} zone={} subzone={}", name, ready(node) ? "True" : "False",
-                                           label(node, k_region), label(node, k_zone), label(node, k_subzone)));
+    p.evidence.lines.push_back(fmt::format("{} Ready={} region={} zone={} subzone={}", node.name,
+                                           node.ready ? "True" : "False", label(node, k_region), label(node, k_zone),
+                                           label(node, k_subzone)));
     if (wrong.empty()) ++good;
-    for (const auto& w : wrong) problems.push_back(fmt::format("{}: {}", name, w));
+    for (const auto& w : wrong) problems.push_back(fmt::format("{}: {}", node.name, w));
   }
-  for (const auto& [name, locality] : expected) problems.push_back(fmt::format("{}: missing", name));
-  const auto total = (*doc)["items"].size();
+  for (const auto& missing : expected) problems.push_back(fmt::format("{}: missing", missing.name));
+  const auto total = nodes.size();
   if (total == 0) problems.emplace_back("the cluster has no nodes");
   if (!problems.empty()) {
     std::string message = problems.front();
@@ -119,9 +115,10 @@ std::vector<CheckResult> check_vms(const VerifyContext& ctx) {
       continue;
     }
     const auto state = info[instance].value("state", "");
-    std::string address;
+    std::vector<std::string> addresses;
     for (const auto& ip : info[instance].value("ipv4", nlohmann::json::array()))
-      if (ip.is_string()) address += (address.empty() ? "" : ",") + ip.get<std::string>();
+      if (ip.is_string()) addresses.push_back(ip.get<std::string>());
+    const auto address = util::join(addresses, ",");
     evidence.lines.push_back(fmt::format("{} state={} ipv4={}", instance, state, address.empty() ? "-" : address));
     const bool running = state == "Running";
     out.push_back(result(k_id, subject("vm", vm.name), running ? Outcome::pass : Outcome::fail,

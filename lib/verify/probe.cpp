@@ -1,14 +1,20 @@
 #include "verify/probe.hpp"
 
+#include "actions/kube_access.hpp"
 #include "exec/quote.hpp"
+#include "util/error.hpp"
 
 #include <fmt/format.h>
 
 namespace meshlab::verify {
 
 kube::Kubectl kubectl_for(const VerifyContext& ctx, const lab::Cluster& cluster) {
-  return kube::Kubectl(ctx.runner, ctx.state_dir / "kubeconfigs" / (cluster.name + ".yaml"),
-                       ctx.lab.instance_name(cluster.name));
+  return actions::kubectl_for(actions::LaunchContext{.lab = ctx.lab, .state_dir = ctx.state_dir, .provider = {}},
+                              cluster, ctx.runner);
+}
+
+std::string command_text(const kube::Kubectl& kubectl, const std::vector<std::string>& args) {
+  return exec::quote(kubectl.argv(args));
 }
 
 namespace {
@@ -30,12 +36,13 @@ std::string Probe::failure() const {
                      : fmt::format("{} exited with status {}: {}", tool, done.exit_code, why);
 }
 
-Probe probe(const kube::Kubectl& kubectl, const std::vector<std::string>& args, bool secret) {
-  exec::Argv argv{"kubectl", "--kubeconfig", kubectl.kubeconfig().string(), "--context", kubectl.context()};
-  argv.insert(argv.end(), args.begin(), args.end());
+namespace {
+
+// The probe of `done`: the command, and for a failure kubectl's or multipass's last words.
+Probe probe_of(std::string command, exec::Completed done) {
   Probe p;
-  p.done = kubectl.run(args, std::nullopt, secret);
-  p.evidence.command = exec::quote(argv);
+  p.evidence.command = std::move(command);
+  p.done = std::move(done);
   if (!p.ok()) {
     const auto why = last_line(p.done.err);
     if (!why.empty()) p.evidence.lines.push_back(why);
@@ -43,16 +50,13 @@ Probe probe(const kube::Kubectl& kubectl, const std::vector<std::string>& args, 
   return p;
 }
 
-Probe probe(const VerifyContext& ctx, exec::Command cmd) {
-  Probe p;
-  p.evidence.command = exec::quote(cmd.argv);
-  p.done = ctx.runner.run(cmd);
-  if (!p.ok()) {
-    const auto why = last_line(p.done.err);
-    if (!why.empty()) p.evidence.lines.push_back(why);
-  }
-  return p;
+} // namespace
+
+Probe probe(const kube::Kubectl& kubectl, const std::vector<std::string>& args, bool secret) {
+  return probe_of(command_text(kubectl, args), kubectl.run(args, std::nullopt, secret));
 }
+
+Probe probe(const VerifyContext& ctx, exec::Command cmd) { return probe_of(exec::quote(cmd.argv), ctx.runner.run(cmd)); }
 
 std::optional<nlohmann::json> parse_json(Probe& p) {
   try {
@@ -88,5 +92,30 @@ std::vector<std::string> lines_with(const std::string& text, const std::string& 
 }
 
 std::string subject(std::string_view kind, std::string_view name) { return fmt::format("{}/{}", kind, name); }
+
+std::chrono::milliseconds since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+}
+
+std::optional<std::string> failure_of(const std::function<void()>& work) {
+  try {
+    work();
+  } catch (const Interrupted&) {
+    throw;
+  } catch (const Error& e) {
+    return std::string(e.what());
+  }
+  return std::nullopt;
+}
+
+CheckResult guarded(CheckResult result, const std::function<void(CheckResult&)>& judge) {
+  const auto start = std::chrono::steady_clock::now();
+  if (const auto failure = failure_of([&] { judge(result); })) {
+    result.outcome = Outcome::fail;
+    result.message = *failure;
+  }
+  result.elapsed = since(start);
+  return result;
+}
 
 } // namespace meshlab::verify

@@ -7,15 +7,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace meshlab::verify {
 
-// kubectl with the lab's own kubeconfig for `cluster` (state_dir/kubeconfigs/<cluster>.yaml,
-// context lab.instance_name(cluster)), as launch writes it (actions::LaunchContext).
+// kubectl with the lab's own kubeconfig and context for `cluster`, as launch writes them
+// (actions::kubectl_for).
 kube::Kubectl kubectl_for(const VerifyContext& ctx, const lab::Cluster& cluster);
+
+// The command line `kubectl.run(args)` executes, as a person would type it (for evidence).
+std::string command_text(const kube::Kubectl& kubectl, const std::vector<std::string>& args);
 
 // One command a check ran, its answer, and the evidence it becomes.
 struct Probe {
@@ -44,5 +49,17 @@ std::vector<std::string> lines_with(const std::string& text, const std::string& 
 
 // "cluster/<name>", "cell/<name>", "vm/<name>": subjects as CheckResult documents them.
 std::string subject(std::string_view kind, std::string_view name);
+
+// Time elapsed since `start`, for CheckResult::elapsed.
+std::chrono::milliseconds since(std::chrono::steady_clock::time_point start);
+
+// Calls `work`; returns the message of the meshlab::Error it throws, nullopt when it throws
+// none: a probe that cannot run fails the check it serves, it is not an error of verify.
+// Interrupted passes through (Ctrl-C ends verify; it is not a failed check).
+std::optional<std::string> failure_of(const std::function<void()>& work);
+
+// `result` after `judge` filled it in, timed: a meshlab::Error from `judge` fails it with the
+// error's message, keeping the evidence gathered so far (see failure_of).
+CheckResult guarded(CheckResult result, const std::function<void(CheckResult&)>& judge);
 
 } // namespace meshlab::verify

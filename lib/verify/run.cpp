@@ -2,6 +2,7 @@
 
 #include "util/error.hpp"
 #include "util/parallel.hpp"
+#include "verify/cluster_view.hpp"
 
 #include <fmt/format.h>
 
@@ -22,10 +23,6 @@ Totals Report::totals() const {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::chrono::milliseconds since(Clock::time_point start) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
-}
 
 CheckRun run_one(const VerifyContext& ctx, const Check& check) {
   CheckRun run{check.id, check.title, {}, {}};
@@ -55,7 +52,11 @@ CheckRun run_one(const VerifyContext& ctx, const Check& check) {
 
 } // namespace
 
-Report run_checks(const VerifyContext& ctx, const std::vector<Check>& checks, std::size_t jobs) {
+Report run_checks(const VerifyContext& given, const std::vector<Check>& checks, std::size_t jobs) {
+  // One view of each cluster for the whole run: the checks read the same nodes, pods and
+  // Services, so each is asked of kubectl once.
+  VerifyContext ctx = given;
+  if (!ctx.views) ctx.views = std::make_shared<ClusterViews>();
   Report report;
   report.lab = ctx.lab.name;
   report.started = std::chrono::system_clock::now();

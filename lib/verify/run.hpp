@@ -35,7 +35,8 @@ struct Report {
 // Runs `checks` (up to `jobs` at once) and returns their results in the given order. A
 // check that throws becomes one failed result about the lab carrying the message (a broken
 // probe must not hide the other checks' results); Interrupted is rethrown. A result that
-// did not time itself gets an equal share of its check's time.
+// did not time itself gets an equal share of its check's time. The checks share one
+// ClusterViews (VerifyContext::views) unless ctx brings its own.
 Report run_checks(const VerifyContext& ctx, const std::vector<Check>& checks, std::size_t jobs = k_parallel_jobs);
 
 } // namespace meshlab::verify

@@ -4,6 +4,7 @@
 // so SNI and name verification use the host, as a browser on a machine with the lab's DNS would.
 #include "verify/traffic_checks.hpp"
 
+#include "actions/vm_join.hpp"
 #include "net/http.hpp"
 #include "util/error.hpp"
 
@@ -22,9 +23,11 @@ struct GatewayAddress {
   int port = 443;
 };
 
-std::optional<GatewayAddress> gateway_address(const kube::Kubectl& kubectl, Evidence& evidence) {
-  evidence.command = command_text(kubectl, {"get", "service", k_gateway, "--ignore-not-found", "-o", "json", "-n", k_gateway_ns});
-  const auto svc = kubectl.get_json("service", k_gateway, k_gateway_ns);
+// The gateway of `view`'s cluster; looked up once per cluster however many hosts it serves.
+std::optional<GatewayAddress> gateway_address(ClusterView& view, Evidence& evidence) {
+  evidence.command =
+      command_text(view.kubectl(), {"get", "service", k_gateway, "--ignore-not-found", "-o", "json", "-n", k_gateway_ns});
+  const auto svc = view.service(k_gateway_ns, k_gateway);
   if (!svc) {
     evidence.lines.push_back(fmt::format("service {}/{} not found", k_gateway_ns, k_gateway));
     return std::nullopt;
@@ -32,13 +35,8 @@ std::optional<GatewayAddress> gateway_address(const kube::Kubectl& kubectl, Evid
   GatewayAddress gateway;
   for (const auto& port : svc->value("spec", nlohmann::json::object()).value("ports", nlohmann::json::array()))
     if (port.value("name", "") == "https") gateway.port = port.value("port", 443);
-  const auto ingress = svc->value("status", nlohmann::json::object())
-                           .value("loadBalancer", nlohmann::json::object())
-                           .value("ingress", nlohmann::json::array());
-  for (const auto& entry : ingress) {
-    gateway.address = entry.value("ip", entry.value("hostname", ""));
-    if (!gateway.address.empty()) break;
-  }
+  // An IP address: curl's --resolve (CURLOPT_RESOLVE) takes no host name.
+  gateway.address = actions::service_address(*svc).value_or("");
   if (gateway.address.empty()) {
     evidence.lines.push_back(fmt::format("service {}/{} has no LoadBalancer address", k_gateway_ns, k_gateway));
     return std::nullopt;
@@ -47,11 +45,11 @@ std::optional<GatewayAddress> gateway_address(const kube::Kubectl& kubectl, Evid
   return gateway;
 }
 
-CheckResult check_host(const VerifyContext& ctx, const std::string& host, const lab::Cluster& cluster) {
+CheckResult check_host(const VerifyContext& ctx, ClusterView& view, const std::string& host,
+                       const lab::Cluster& cluster) {
   CheckResult result{k_id, fmt::format("host/{}@{}", host, cluster.name), Outcome::fail, "", {}, {}};
-  const auto kubectl = kubectl_for(ctx, cluster);
   Evidence lookup;
-  const auto gateway = gateway_address(kubectl, lookup);
+  const auto gateway = gateway_address(view, lookup);
   result.evidence.push_back(lookup);
   if (!gateway) {
     result.message = lookup.lines.back() + " on " + cluster.name;
@@ -86,22 +84,13 @@ CheckResult check_host(const VerifyContext& ctx, const std::string& host, const 
 } // namespace
 
 std::vector<CheckResult> check_tls_ingress(const VerifyContext& ctx, const TrafficOptions&) {
+  const auto views = views_of(ctx);
   std::vector<CheckResult> results;
   for (const auto& app : ctx.lab.apps) {
     for (const auto& host : app.hosts) {
-      for (const auto* cluster : ctx.lab.resolve(app.targets)) {
-        const auto start = std::chrono::steady_clock::now();
-        CheckResult result;
-        try {
-          result = check_host(ctx, host, *cluster);
-        } catch (const Interrupted&) {
-          throw; // Ctrl-C ends verify; it is not a failed check
-        } catch (const Error& e) {
-          result = CheckResult{k_id, fmt::format("host/{}@{}", host, cluster->name), Outcome::fail, e.what(), {}, {}};
-        }
-        result.elapsed = since(start);
-        results.push_back(std::move(result));
-      }
+      for (const auto* cluster : ctx.lab.resolve(app.targets))
+        results.push_back(guarded({k_id, fmt::format("host/{}@{}", host, cluster->name), Outcome::fail, "", {}, {}},
+                                  [&](CheckResult& r) { r = check_host(ctx, views->of(ctx, *cluster), host, *cluster); }));
     }
   }
   if (results.empty())

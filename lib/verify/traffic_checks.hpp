@@ -5,6 +5,7 @@
 #pragma once
 
 #include "verify/check.hpp"
+#include "verify/cluster_view.hpp"
 #include "verify/traffic_probe.hpp"
 
 #include <vector>

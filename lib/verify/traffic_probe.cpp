@@ -1,6 +1,8 @@
 #include "verify/traffic_probe.hpp"
 
+#include "actions/machines_detail.hpp"
 #include "exec/quote.hpp"
+#include "kube/object.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
 
@@ -23,9 +25,9 @@ nlohmann::json parse(const std::string& text, const std::string& what) {
   }
 }
 
-std::string label(const nlohmann::json& labels, const std::string& key) {
-  if (!labels.is_object() || !labels.contains(key) || !labels[key].is_string()) return "";
-  return labels[key].get<std::string>();
+std::string label(const std::map<std::string, std::string>& labels, const std::string& key) {
+  const auto found = labels.find(key);
+  return found == labels.end() ? "" : found->second;
 }
 
 lab::Locality parse_locality(const std::string& text, char separator) {
@@ -54,20 +56,12 @@ std::string Pod::app_container() const {
   return "";
 }
 
-std::string command_text(const kube::Kubectl& kubectl, const std::vector<std::string>& args) {
-  exec::Argv argv{"kubectl", "--kubeconfig", kubectl.kubeconfig().string(), "--context", kubectl.context()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return exec::quote(argv);
-}
-
 std::map<std::string, lab::Locality> node_localities(const kube::Kubectl& kubectl) {
   std::map<std::string, lab::Locality> result;
-  for (const auto& node : kubectl.list_json("nodes")) {
-    const auto& labels = node["metadata"].value("labels", nlohmann::json::object());
-    result[node["metadata"].value("name", "")] =
-        lab::Locality{label(labels, "topology.kubernetes.io/region"), label(labels, "topology.kubernetes.io/zone"),
-                      label(labels, "topology.istio.io/subzone")};
-  }
+  for (const auto& node : actions::detail::parse_nodes(kubectl.list_json("nodes")))
+    result[node.name] = lab::Locality{label(node.labels, "topology.kubernetes.io/region"),
+                                      label(node.labels, "topology.kubernetes.io/zone"),
+                                      label(node.labels, "topology.istio.io/subzone")};
   return result;
 }
 
@@ -93,11 +87,8 @@ std::vector<Pod> list_pods(const kube::Kubectl& kubectl, const std::string& clus
     pod.node = spec.value("nodeName", nlohmann::json()).is_string() ? spec["nodeName"].get<std::string>() : "";
     for (const auto& container : spec.value("containers", nlohmann::json::array()))
       pod.containers.push_back(container.value("name", ""));
-    const auto status = item.value("status", nlohmann::json::object());
-    bool ready = false;
-    for (const auto& condition : status.value("conditions", nlohmann::json::array()))
-      if (condition.value("type", "") == "Ready") ready = condition.value("status", "") == "True";
-    pod.ready = ready && status.value("phase", "") == "Running";
+    pod.ready = kube::condition_status(item, "Ready") == "True" &&
+                kube::member(kube::member(item, "status"), "phase") == "Running";
     if (const auto it = pod.labels.find("topology.istio.io/locality"); it != pod.labels.end())
       pod.locality = parse_locality(it->second, '.'); // label values cannot hold '/'
     else if (const auto node = nodes.find(pod.node); node != nodes.end())
@@ -120,46 +111,6 @@ std::optional<ServiceTarget> target_for_host(const std::string& host) {
   const auto parts = util::split(host, '.');
   if (parts.size() < 2 || parts[0].empty() || parts[1].empty()) return std::nullopt;
   return ServiceTarget{parts[0], parts[1], parts[0] == "httpbin" ? "/hostname" : parts[0] == "helloworld" ? "/hello" : "/"};
-}
-
-std::optional<ServiceInfo> service_info(const kube::Kubectl& kubectl, const std::string& ns, const std::string& name,
-                                        Evidence& evidence) {
-  evidence.command = command_text(kubectl, {"get", "service", name, "--ignore-not-found", "-o", "json", "-n", ns});
-  const auto svc = kubectl.get_json("service", name, ns);
-  if (!svc) {
-    evidence.lines.push_back(fmt::format("service {}/{} not found", ns, name));
-    return std::nullopt;
-  }
-  ServiceInfo info;
-  std::vector<std::string> selector;
-  const auto spec = svc->value("spec", nlohmann::json::object());
-  const auto selector_labels = spec.value("selector", nlohmann::json::object());
-  for (const auto& [key, value] : selector_labels.items())
-    if (value.is_string()) selector.push_back(key + "=" + value.get<std::string>());
-  info.selector = util::join(selector, ",");
-  const auto ports = spec.value("ports", nlohmann::json::array());
-  if (!ports.empty()) info.port = ports[0].value("port", 0);
-  evidence.lines.push_back(fmt::format("service {}/{}: port {}, selector {}", ns, name, info.port,
-                                       info.selector.empty() ? "(none)" : info.selector));
-  return info;
-}
-
-std::vector<Pod> client_pods(const VerifyContext& ctx, const kube::Kubectl& kubectl, const lab::Cluster& cluster,
-                             const std::map<std::string, lab::Locality>& nodes) {
-  std::set<std::string> namespaces;
-  for (const auto& app : ctx.lab.apps)
-    if (lab::Lab::selects(app.targets, cluster)) namespaces.insert(app.namespace_);
-  for (const auto& policy : ctx.lab.traffic)
-    if (lab::Lab::selects(policy.targets, cluster)) namespaces.insert(policy.namespace_);
-  std::vector<Pod> clients;
-  for (auto& pod : list_pods(kubectl, cluster.name, "*", "", nodes))
-    if (namespaces.contains(pod.ns) && pod.ready && pod.has_sidecar() && !pod.app_container().empty())
-      clients.push_back(std::move(pod));
-  std::stable_partition(clients.begin(), clients.end(), [](const Pod& pod) {
-    const auto app = pod.labels.find("app");
-    return app != pod.labels.end() && (app->second == "sleep" || app->second == "curl");
-  });
-  return clients;
 }
 
 std::vector<Answer> curl_from(const kube::Kubectl& kubectl, const Pod& client, const std::string& url, int count,
@@ -226,10 +177,6 @@ std::vector<const lab::Cluster*> cell_clusters(const lab::Lab& lab, const lab::C
   for (const auto& name : cell.clusters)
     if (const auto* cluster = lab.cluster(name)) result.push_back(cluster);
   return result;
-}
-
-std::chrono::milliseconds since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
 }
 
 } // namespace meshlab::verify

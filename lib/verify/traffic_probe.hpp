@@ -27,9 +27,6 @@ struct TrafficOptions {
   std::chrono::seconds restore_timeout{180}; // drained pods recreated and Ready again
 };
 
-// The command line `kubectl.run(args)` executes, as a person would type it (for evidence).
-std::string command_text(const kube::Kubectl& kubectl, const std::vector<std::string>& args);
-
 struct Pod {
   std::string name;
   std::string ns;
@@ -65,19 +62,6 @@ std::optional<ServiceTarget> probe_target(const lab::App& app);
 // The target for a traffic policy host "<svc>.<ns>.svc.<domain>".
 std::optional<ServiceTarget> target_for_host(const std::string& host);
 
-// The Service's selector ("k=v,k2=v2") and first port; nullopt when the Service does not exist.
-struct ServiceInfo {
-  std::string selector;
-  int port = 0;
-};
-std::optional<ServiceInfo> service_info(const kube::Kubectl& kubectl, const std::string& ns, const std::string& name,
-                                        Evidence& evidence);
-
-// Running, ready pods with an istio-proxy sidecar and an app container in the lab's app
-// namespaces of `cluster`, clients of istio's samples (app=sleep or app=curl) first.
-std::vector<Pod> client_pods(const VerifyContext& ctx, const kube::Kubectl& kubectl, const lab::Cluster& cluster,
-                             const std::map<std::string, lab::Locality>& nodes);
-
 // One HTTP answer seen by curl.
 struct Answer {
   int status = 0;          // 0: no HTTP answer
@@ -102,8 +86,5 @@ bool locality_matches(const lab::Locality& locality, const std::string& pattern)
 
 // The clusters of `cell` as lab clusters, in lab order.
 std::vector<const lab::Cluster*> cell_clusters(const lab::Lab& lab, const lab::Cell& cell);
-
-// Time elapsed since `start`, for CheckResult::elapsed.
-std::chrono::milliseconds since(std::chrono::steady_clock::time_point start);
 
 } // namespace meshlab::verify

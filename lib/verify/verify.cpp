@@ -1,13 +1,16 @@
 #include "verify/verify.hpp"
 
+#include "actions/launch_context.hpp"
 #include "lab/load.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
+#include "util/strings.hpp"
 #include "verify/checks.hpp"
 #include "verify/report.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -19,8 +22,9 @@ namespace {
 
 // verify reads the world, not meshlab's state, but it needs the kubeconfigs launch wrote.
 void require_launched(const lab::Lab& lab, const std::filesystem::path& state_dir, const std::string& lab_file) {
+  const actions::LaunchContext launch{.lab = lab, .state_dir = state_dir, .provider = {}};
   for (const auto& cluster : lab.clusters)
-    if (std::filesystem::exists(state_dir / "kubeconfigs" / (cluster.name + ".yaml"))) return;
+    if (std::filesystem::exists(launch.kubeconfig_for(cluster))) return;
   if (lab.clusters.empty()) return;
   throw Error(fmt::format("lab \"{}\" is not launched: {} holds no kubeconfig of its clusters; run \"meshlab launch{}\" "
                           "first",
@@ -72,16 +76,13 @@ Report verify(const VerifyOptions& options, exec::Runner& runner, std::ostream& 
 void fail_unless_passed(const Report& report) {
   const auto t = report.totals();
   if (t.failed == 0) return;
-  std::string failed;
-  std::size_t shown = 0;
+  std::vector<std::string> failed;
   for (const auto& check : report.checks)
-    for (const auto& r : check.results) {
-      if (r.outcome != Outcome::fail) continue;
-      if (++shown > 5) continue;
-      failed += fmt::format("{}{} {}", failed.empty() ? "" : ", ", r.check, r.subject);
-    }
-  if (shown > 5) failed += fmt::format(" and {} more", shown - 5);
-  throw Error(fmt::format("{} of {} checks failed: {}", t.failed, t.results, failed));
+    for (const auto& r : check.results)
+      if (r.outcome == Outcome::fail) failed.push_back(fmt::format("{} {}", r.check, r.subject));
+  const auto more = failed.size() > 5 ? fmt::format(" and {} more", failed.size() - 5) : std::string();
+  failed.resize(std::min<std::size_t>(failed.size(), 5));
+  throw Error(fmt::format("{} of {} checks failed: {}{}", t.failed, t.results, util::join(failed), more));
 }
 
 } // namespace meshlab::verify

@@ -24,7 +24,7 @@ std::optional<ServiceTarget> mesh_target(const lab::Lab& lab, const lab::Cluster
   return std::nullopt;
 }
 
-CheckResult outbound(const VerifyContext& ctx, const lab::Vm& vm, const lab::Cluster& cluster) {
+CheckResult outbound(const VerifyContext& ctx, ClusterView& view, const lab::Vm& vm, const lab::Cluster& cluster) {
   CheckResult result{k_id, fmt::format("vm/{} to mesh", vm.name), Outcome::fail, "", {}, {}};
   const auto target = mesh_target(ctx.lab, cluster);
   if (!target) {
@@ -32,9 +32,8 @@ CheckResult outbound(const VerifyContext& ctx, const lab::Vm& vm, const lab::Clu
     result.message = fmt::format("no mesh app on {} to call from {} (httpbin, helloworld)", cluster.name, vm.name);
     return result;
   }
-  const auto kubectl = kubectl_for(ctx, cluster);
   Evidence service;
-  const auto info = service_info(kubectl, target->ns, target->service, service);
+  const auto info = service_info(view, target->ns, target->service, service);
   result.evidence.push_back(service);
   if (!info) {
     result.message = fmt::format("service {}/{} is missing on {}", target->ns, target->service, cluster.name);
@@ -63,20 +62,19 @@ CheckResult outbound(const VerifyContext& ctx, const lab::Vm& vm, const lab::Clu
   return result;
 }
 
-CheckResult inbound(const VerifyContext& ctx, const lab::Vm& vm, const lab::VmService& service,
+CheckResult inbound(const VerifyContext& ctx, ClusterView& view, const lab::Vm& vm, const lab::VmService& service,
                     const lab::Cluster& cluster) {
   CheckResult result{k_id, fmt::format("mesh to vm/{}/{}", vm.name, service.name), Outcome::fail, "", {}, {}};
-  const auto kubectl = kubectl_for(ctx, cluster);
   const auto name = fmt::format("{}-{}", vm.name, service.name);
   Evidence listing;
-  const auto info = service_info(kubectl, vm.namespace_, name, listing);
+  const auto info = service_info(view, vm.namespace_, name, listing);
   result.evidence.push_back(listing);
   if (!info) {
     result.message = fmt::format("service {}/{} for {}'s {} is missing on {}", vm.namespace_, name, vm.name,
                                  service.name, cluster.name);
     return result;
   }
-  const auto clients = client_pods(ctx, kubectl, cluster, node_localities(kubectl));
+  const auto clients = client_pods(ctx, view, cluster);
   if (clients.empty()) {
     result.message = fmt::format("no ready pod with an istio-proxy sidecar in the app namespaces of {} to send from",
                                  cluster.name);
@@ -84,7 +82,7 @@ CheckResult inbound(const VerifyContext& ctx, const lab::Vm& vm, const lab::VmSe
   }
   const auto url = service_url(cluster, name, vm.namespace_, info->port ? info->port : service.port, "/");
   Evidence call;
-  const auto answers = curl_from(kubectl, clients.front(), url, 1, call);
+  const auto answers = curl_from(view.kubectl(), clients.front(), url, 1, call);
   const int status = answers.empty() ? 0 : answers.front().status;
   call.lines.push_back(fmt::format("client {}/{}: HTTP status {}", clients.front().ns, clients.front().name, status));
   result.evidence.push_back(call);
@@ -98,26 +96,19 @@ CheckResult inbound(const VerifyContext& ctx, const lab::Vm& vm, const lab::VmSe
 } // namespace
 
 std::vector<CheckResult> check_vm_reach(const VerifyContext& ctx, const TrafficOptions&) {
+  const auto views = views_of(ctx);
   std::vector<CheckResult> results;
   for (const auto& vm : ctx.lab.vms) {
     const auto* cluster = ctx.lab.cluster(vm.cluster);
     if (cluster == nullptr) continue; // validation rejects this; nothing to call through
-    auto guarded = [&](const std::string& subject, auto&& run) {
-      const auto start = std::chrono::steady_clock::now();
-      CheckResult result;
-      try {
-        result = run();
-      } catch (const Interrupted&) {
-        throw; // Ctrl-C ends verify; it is not a failed check
-      } catch (const Error& e) {
-        result = CheckResult{k_id, subject, Outcome::fail, e.what(), {}, {}};
-      }
-      result.elapsed = since(start);
-      results.push_back(std::move(result));
+    auto& view = views->of(ctx, *cluster);
+    const auto judge = [&](const std::string& subject, const std::function<CheckResult()>& run) {
+      results.push_back(guarded({k_id, subject, Outcome::fail, "", {}, {}}, [&](CheckResult& r) { r = run(); }));
     };
-    guarded(fmt::format("vm/{} to mesh", vm.name), [&] { return outbound(ctx, vm, *cluster); });
+    judge(fmt::format("vm/{} to mesh", vm.name), [&] { return outbound(ctx, view, vm, *cluster); });
     for (const auto& service : vm.services)
-      guarded(fmt::format("mesh to vm/{}/{}", vm.name, service.name), [&] { return inbound(ctx, vm, service, *cluster); });
+      judge(fmt::format("mesh to vm/{}/{}", vm.name, service.name),
+            [&] { return inbound(ctx, view, vm, service, *cluster); });
   }
   if (results.empty()) results.push_back(CheckResult{k_id, "lab/" + ctx.lab.name, Outcome::skip, "the lab has no VMs", {}, {}});
   return results;

@@ -66,6 +66,14 @@ public:
     }
   }
 
+  // How many kubectl commands `runner` ran on `cluster` whose arguments begin with `args`.
+  std::size_t calls(const RecordingRunner& runner, const std::string& cluster, const Argv& args) const {
+    const auto kubeconfig = (m_state_dir / "kubeconfigs" / (cluster + ".yaml")).string();
+    Argv prefix{"kubectl", "--kubeconfig", kubeconfig, "--context", m_lab.instance_name(cluster)};
+    prefix.insert(prefix.end(), args.begin(), args.end());
+    return runner.count(prefix);
+  }
+
   const Pod* find(const std::string& name) const {
     for (const auto& pod : m_pods)
       if (pod.name == name) return &pod;
