@@ -155,10 +155,6 @@ def effect_mesh(app, source, target):
 
 # ---------------------------------------------------------------- kubectl exec into mesh pods
 
-def _containers(pod):
-    return [c.get("name") for c in (pod.get("spec") or {}).get("containers") or []]
-
-
 def _remote_status(st, kubeconfig_text, from_key):
     """"synced" when the kubeconfig reaches a live cluster that accepts its credentials, else "timeout"."""
     try:
@@ -213,10 +209,10 @@ def envoy_certs(st, c, pod):
 
 
 def exec_in_pod(st, c, pod, container, command):
-    """(exit code, stdout, stderr) for the mesh probes above; None for anything else."""
+    """(exit code, stdout, stderr) for the mesh probes above run in `container` (the one
+    kubectl exec chose: `-c`, else the pod's default); None for anything else."""
     words = list(command)
-    containers = _containers(pod)
-    if words[:2] == ["pilot-discovery", "request"] and len(words) >= 4 and "discovery" in containers:
+    if words[:2] == ["pilot-discovery", "request"] and len(words) >= 4 and container == "discovery":
         path = "/" + words[3].lstrip("/")
         if path.split("?")[0] == "/debug/clusterz":
             return 0, json.dumps(clusterz(st, c), indent=2) + "\n", ""
@@ -224,7 +220,7 @@ def exec_in_pod(st, c, pod, container, command):
     wants_certs = (words[:2] == ["pilot-agent", "request"] and len(words) >= 4 and words[3].lstrip("/") == "certs") or \
         (words[:1] == ["curl"] and any(w.rstrip("/").endswith("localhost:15000/certs") for w in words))
     if wants_certs:
-        if "istio-proxy" not in containers or (container and container != "istio-proxy"):
+        if container != "istio-proxy":
             return None
         return 0, json.dumps(envoy_certs(st, c, pod), indent=2) + "\n", ""
     return None

@@ -771,6 +771,40 @@ class TestKubectl(FakeTestCase):
         node = json.loads(self.kubectl("get", "node", "one-worker", "-o", "json").stdout)
         self.assertEqual([c for c in node["status"]["conditions"] if c["type"] == "Ready"][0]["status"], "True")
 
+    def test_exec_picks_containers_like_kubectl(self):
+        """-c must name a container of the pod; without -c the default container runs the command
+        (annotation, else the first, with kubectl's notice); the command comes after `--` only."""
+        pod = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "default"},
+               "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": {
+                   "metadata": {"labels": {"app": "web"}},
+                   "spec": {"containers": [{"name": "web"}, {"name": "istio-proxy"}]}}}}
+        self.kubectl("apply", "-f", "-", input=json.dumps(pod))
+        name = self.kubectl("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[0].metadata.name}").stdout
+        r = self.kubectl("exec", name, "-c", "sidecar", "--", "true")
+        self.assertEqual((r.returncode, r.stderr),
+                         (1, f"Error from server (BadRequest): container sidecar is not valid for pod {name}\n"))
+        # Without -c: the first container, not istio-proxy, so Envoy's /certs is not answered.
+        r = self.kubectl("exec", name, "--", "pilot-agent", "request", "GET", "certs")
+        self.assertEqual(r.stderr, 'Defaulted container "web" out of: web, istio-proxy\n')
+        self.assertEqual(r.stdout, "")
+        r = self.kubectl("exec", name, "-q", "--", "true")
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        r = self.kubectl("exec", name, "-c", "istio-proxy", "--", "pilot-agent", "request", "GET", "certs")
+        self.assertEqual((r.returncode, json.loads(r.stdout)), (0, {"certificates": []}))
+        # The annotation names the default container.
+        pod["spec"]["template"]["metadata"]["annotations"] = {"kubectl.kubernetes.io/default-container": "istio-proxy"}
+        self.kubectl("apply", "-f", "-", input=json.dumps(pod))
+        r = self.kubectl("exec", "deploy/web", "--", "pilot-agent", "request", "GET", "certs")
+        self.assertEqual((r.returncode, r.stderr, json.loads(r.stdout)), (0, "", {"certificates": []}))
+        # The old form without `--`.
+        r = self.kubectl("exec", "deploy/web", "true")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: exec [POD] [COMMAND] is not supported anymore. Use exec "
+                                                       "[POD] -- [COMMAND] instead\nSee 'kubectl exec -h' for help and examples\n"))
+        r = self.kubectl("exec", "deploy/web")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: you must specify at least one command for the container\n"))
+        r = self.kubectl("exec", "--", "true")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: pod, type/name or --filename must be specified\n"))
+
     def test_apply_get_delete_and_output_formats(self):
         self.assertEqual(self.kubectl("create", "namespace", "istio-system").stdout, "namespace/istio-system created\n")
         ca = os.path.join(self.tmp, "ca-cert.pem")
