@@ -805,6 +805,32 @@ class TestKubectl(FakeTestCase):
         r = self.kubectl("exec", "--", "true")
         self.assertEqual((r.returncode, r.stderr), (1, "error: pod, type/name or --filename must be specified\n"))
 
+    def test_label_takes_resources_then_pairs(self):
+        """GetResourcesAndPairs: resources first, then KEY=VALUE / KEY- updates; parseLabels' checks."""
+        r = self.kubectl("label", "--overwrite", "node", "one-worker", "a=b", "one-worker2")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: all resources must be specified before label changes: one-worker2\n"))
+        r = self.kubectl("label", "a=b", "node", "one-worker")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: all resources must be specified before label changes: node\n"))
+        r = self.kubectl("label", "a=b")
+        self.assertEqual((r.returncode, r.stderr),
+                         (1, "error: one or more resources must be specified as <resource> <name> or <resource>/<name>\n"))
+        r = self.kubectl("label", "node", "one-worker")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: at least one label update is required\n"))
+        r = self.kubectl("label", "node", "one-worker", "a=b=c")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: invalid label spec: a=b=c\n"))
+        r = self.kubectl("label", "node", "one-worker", "a=not valid")
+        self.assertEqual(r.returncode, 1)
+        self.assertTrue(r.stderr.startswith('error: invalid label value: "a=not valid": a valid label must be'), r.stderr)
+        r = self.kubectl("label", "node", "one-worker", "a=b", "a-")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: can not both modify and remove a label in the same command\n"))
+        r = self.kubectl("label", "nodes", "--all", "-l", "x=y", "a=b")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: cannot set --all and --selector at the same time\n"))
+        # meshlab's form: flags anywhere, resource and name, then the pairs.
+        r = self.kubectl("label", "--overwrite", "node", "one-worker", "topology.istio.io/subzone=s1", "a=")
+        self.assertEqual((r.returncode, r.stdout), (0, "node/one-worker labeled\n"))
+        r = self.kubectl("label", "node/one-worker", "a-")
+        self.assertEqual((r.returncode, r.stdout), (0, "node/one-worker labeled\n"))
+
     def test_apply_get_delete_and_output_formats(self):
         self.assertEqual(self.kubectl("create", "namespace", "istio-system").stdout, "namespace/istio-system created\n")
         ca = os.path.join(self.tmp, "ca-cert.pem")
