@@ -831,6 +831,21 @@ class TestKubectl(FakeTestCase):
         r = self.kubectl("label", "node/one-worker", "a-")
         self.assertEqual((r.returncode, r.stdout), (0, "node/one-worker labeled\n"))
 
+    def test_rollout_flags_per_subcommand(self):
+        """Only `rollout status` waits: --timeout and --watch are unknown flags of restart."""
+        r = self.kubectl("-n", "kube-system", "rollout", "restart", "deployment/coredns", "--timeout=60s")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: unknown flag: --timeout\nSee 'kubectl rollout restart --help' for usage.\n"))
+        r = self.kubectl("-n", "kube-system", "rollout", "restart", "deployment/coredns", "-w")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: unknown shorthand flag: 'w' in -w\nSee 'kubectl rollout restart --help' for usage.\n"))
+        r = self.kubectl("-n", "kube-system", "rollout", "restart")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: required resource not specified\n"))
+        r = self.kubectl("-n", "kube-system", "rollout", "restart", "service/kube-dns")
+        self.assertEqual((r.returncode, r.stderr), (1, 'error: services "kube-dns" restarting is not supported\n'))
+        r = self.kubectl("-n", "kube-system", "rollout", "restart", "deployment/coredns")
+        self.assertEqual((r.returncode, r.stdout), (0, "deployment.apps/coredns restarted\n"))
+        r = self.kubectl("-n", "kube-system", "rollout", "status", "deployment/coredns", "--timeout=10s", "--watch=true")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
     def test_apply_get_delete_and_output_formats(self):
         self.assertEqual(self.kubectl("create", "namespace", "istio-system").stdout, "namespace/istio-system created\n")
         ca = os.path.join(self.tmp, "ca-cert.pem")
