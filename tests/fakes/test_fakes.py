@@ -846,6 +846,25 @@ class TestKubectl(FakeTestCase):
         r = self.kubectl("-n", "kube-system", "rollout", "status", "deployment/coredns", "--timeout=10s", "--watch=true")
         self.assertEqual(r.returncode, 0, r.stderr)
 
+    def test_delete_names_or_selects(self):
+        """A name with -l, --all with -l, names with -f: refused as by kubectl (nothing deleted)."""
+        self.kubectl("-n", "default", "create", "configmap", "a", "--from-literal=k=v")
+        self.kubectl("-n", "default", "label", "configmap", "a", "lab=x")
+        r = self.kubectl("-n", "default", "delete", "configmap", "a", "-l", "lab=x")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: name cannot be provided when a selector is specified\n"))
+        r = self.kubectl("-n", "default", "delete", "configmap", "--all", "-l", "lab=x")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: cannot set --all and --selector at the same time\n"))
+        r = self.kubectl("-n", "default", "delete", "configmap", "a", "-f", "-", input="")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: when paths, URLs, or stdin is provided as input, you may "
+                                                       "not specify a resource by arguments as well\n"))
+        r = self.kubectl("-n", "default", "delete", "configmap", "-l", "lab=x", "-o", "yaml")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: unexpected -o output mode: yaml. We only support '-o name'\n"))
+        r = self.kubectl("-n", "default", "get", "configmap", "a", "-l", "lab=x")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: name cannot be provided when a selector is specified\n"))
+        self.assertEqual(self.kubectl("-n", "default", "get", "configmap", "a", "-o", "name").stdout, "configmap/a\n")
+        r = self.kubectl("delete", "configmap", "-l", "lab=x", "--all-namespaces", "--ignore-not-found", "-o", "name")
+        self.assertEqual((r.returncode, r.stdout), (0, "configmap/a\n"))
+
     def test_apply_get_delete_and_output_formats(self):
         self.assertEqual(self.kubectl("create", "namespace", "istio-system").stdout, "namespace/istio-system created\n")
         ca = os.path.join(self.tmp, "ca-cert.pem")
