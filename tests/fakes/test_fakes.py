@@ -865,6 +865,26 @@ class TestKubectl(FakeTestCase):
         r = self.kubectl("delete", "configmap", "-l", "lab=x", "--all-namespaces", "--ignore-not-found", "-o", "name")
         self.assertEqual((r.returncode, r.stdout), (0, "configmap/a\n"))
 
+    def test_token_duration_is_checked_by_kubectl_and_the_api_server(self):
+        """kubectl: whole seconds, not negative, a Go duration; the API server: 10m to 2^32 s."""
+        self.kubectl("-n", "default", "create", "serviceaccount", "robot")
+        invalid = 'error: failed to create token: TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: '
+        for duration, message in (
+                ("1500ms", "error: --duration cannot be expressed in units less than seconds\n"),
+                ("-10m", "error: --duration must be greater than or equal to 0\n"),
+                ("600", 'error: invalid argument "600" for "--duration" flag: time: missing unit in duration "600"\n'
+                        "See 'kubectl create token --help' for usage.\n"),
+                ("10 minutes", 'error: invalid argument "10 minutes" for "--duration" flag: time: invalid duration '
+                               "\"10 minutes\"\nSee 'kubectl create token --help' for usage.\n"),
+                ("5m", invalid + "Invalid value: 300: may not specify a duration less than 10 minutes\n"),
+                ("599s", invalid + "Invalid value: 599: may not specify a duration less than 10 minutes\n"),
+                ("1200000h", invalid + "Invalid value: 4320000000: may not specify a duration larger than 2^32 seconds\n")):
+            r = self.kubectl("-n", "default", "create", "token", "robot", "--duration", duration)
+            self.assertEqual((r.returncode, r.stdout, r.stderr), (1, "", message), duration)
+        for duration in ("10m", "24h", "0", "1h0.5s0.5s"):
+            r = self.kubectl("-n", "default", "create", "token", "robot", "--duration", duration)
+            self.assertEqual((r.returncode, r.stdout.count(".")), (0, 2), (duration, r.stderr))
+
     def test_apply_get_delete_and_output_formats(self):
         self.assertEqual(self.kubectl("create", "namespace", "istio-system").stdout, "namespace/istio-system created\n")
         ca = os.path.join(self.tmp, "ca-cert.pem")
