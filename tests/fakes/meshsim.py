@@ -4,9 +4,9 @@ Argo CD sync effects (added to argoapps.EFFECTS) stand in for the charts the fak
 render: the `istiod` chart gives a Deployment `istiod[-<revision>]` in istio-system and
 records the control plane's settings (trust domain, cluster name, network) on the target
 cluster; the `gateway` chart gives a Deployment and a LoadBalancer Service named after the
-gateway; any other app gives a Deployment (and Service) named after its chart or path,
-with an `istio-proxy` container when its namespace is labelled for injection (Argo CD's
-managedNamespaceMetadata labels are applied to the namespace it creates).
+gateway; any other app gives a Deployment (and Service) named after its chart or path
+(Argo CD's managedNamespaceMetadata labels are applied to the namespace it creates; its pods
+get their sidecar from kubeworld's injection, which needs the revision's istiod).
 
 `kubectl exec` into those pods answers (see exec_in_pod):
 - `pilot-discovery request GET /debug/clusterz` in an istiod pod: a JSON list of
@@ -113,23 +113,15 @@ def _gateway(app, source, target):
     _service(target, ns, name, labels, ports, lb=True)
 
 
-def _injection_wanted(ns_obj):
-    labels = (ns_obj or {}).get("metadata", {}).get("labels") or {}
-    return bool(labels.get("istio.io/rev")) or labels.get("istio-injection") == "enabled"
-
-
 def _workload(app, source, target):
     spec = app.get("spec") or {}
     ns = (spec.get("destination") or {}).get("namespace") or "default"
     managed = ((spec.get("syncPolicy") or {}).get("managedNamespaceMetadata") or {}).get("labels") or {}
-    ns_obj = _ensure_namespace(target, ns, managed)
+    _ensure_namespace(target, ns, managed)
     name = source.get("chart") or (source.get("path") or "").rstrip("/").rsplit("/", 1)[-1] or app["metadata"]["name"]
     name = kw_name(name)
     labels = {"app": name, "version": "v1"}
-    containers = [{"name": name, "image": f"docker.io/library/{name}"}]
-    if _injection_wanted(ns_obj):
-        labels.update({"security.istio.io/tlsMode": "istio", "service.istio.io/canonical-name": name})
-        containers.append({"name": "istio-proxy", "image": "docker.io/istio/proxyv2"})
+    containers = [{"name": name, "image": f"docker.io/library/{name}"}]  # the sidecar: kubeworld's injection
     _deployment(target, ns, name, labels, containers, service_account=name)
     _service(target, ns, name, {"app": name}, [("http", 8000 if name == "httpbin" else 80)])
 

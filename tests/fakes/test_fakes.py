@@ -1212,7 +1212,14 @@ name: {name}
 nodes:
 """ 
 
-MESH_APPS = """apiVersion: v1
+MESH_APPS = """apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: istiod, namespace: istio-system, labels: {{app: istiod, istio.io/rev: default}}}}
+spec:
+  selector: {{matchLabels: {{app: istiod}}}}
+  template: {{metadata: {{labels: {{app: istiod}}}}, spec: {{containers: [{{name: discovery, image: docker.io/istio/pilot}}]}}}}
+---
+apiVersion: v1
 kind: Namespace
 metadata: {{name: sample, labels: {{istio-injection: enabled}}}}
 ---
@@ -1301,11 +1308,44 @@ class TestMesh(FakeTestCase):
     def test_sidecars_are_injected_in_labelled_namespaces(self):
         pod = self.pods("east", "app=sleep")[0]
         self.assertEqual([c["name"] for c in pod["spec"]["containers"]], ["sleep", "istio-proxy"])
+        self.assertEqual(pod["metadata"]["labels"]["security.istio.io/tlsMode"], "istio")
         self.ok("kubectl", "--context", "kind-east", "apply", "-f", "-", input=(
             "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: default}\n"
             "spec: {replicas: 1, selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: x}]}}}\n"))
         web = json.loads(self.ok("kubectl", "--context", "kind-east", "get", "pods", "-n", "default", "-o", "json").stdout)["items"]
         self.assertEqual([c["name"] for c in web[0]["spec"]["containers"]], ["web"])
+
+    def test_injection_needs_the_revisions_istiod(self):
+        """No istiod of the namespace's revision, no webhook: pods start without a sidecar, and
+        stay so when istiod comes later; pods created after it get one."""
+        kubectl = ["kubectl", "--context", "kind-east"]
+
+        def web(name, ns):
+            return json.dumps({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": ns},
+                               "spec": {"selector": {"matchLabels": {"app": name}}, "template": {
+                                   "metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": name, "image": "x"}]}}}})
+
+        def containers(ns, app):
+            out = self.ok(*kubectl, "get", "pods", "-n", ns, "-l", f"app={app}", "-o", "json").stdout
+            return [[c["name"] for c in p["spec"]["containers"]] for p in json.loads(out)["items"]]
+
+        self.ok(*kubectl, "apply", "-f", "-", input="apiVersion: v1\nkind: Namespace\nmetadata: {name: rev, labels: "
+                "{istio.io/rev: 1-30-3}}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: optout, labels: "
+                "{istio-injection: disabled, istio.io/rev: default}}\n")
+        self.ok(*kubectl, "apply", "-f", "-", input=web("early", "rev") + "\n---\n" + web("optout", "optout"))
+        self.assertEqual(containers("rev", "early"), [["early"]])  # only the default revision's istiod runs
+        self.assertEqual(containers("optout", "optout"), [["optout"]])  # istio-injection=disabled wins over istio.io/rev
+        self.ok(*kubectl, "apply", "-f", "-", input=(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: istiod-1-30-3, namespace: istio-system, "
+            "labels: {app: istiod, istio.io/rev: 1-30-3}}\nspec: {selector: {matchLabels: {app: istiod}}, template: "
+            "{metadata: {labels: {app: istiod}}, spec: {containers: [{name: discovery, image: x}]}}}\n"))
+        self.ok(*kubectl, "apply", "-f", "-", input=web("late", "rev"))
+        self.assertEqual(containers("rev", "early"), [["early"]])
+        self.assertEqual(containers("rev", "late"), [["late", "istio-proxy"]])
+        # The default revision's istiod gone: a new pod in an istio-injection=enabled namespace has no sidecar.
+        self.ok(*kubectl, "-n", "istio-system", "delete", "deployment", "istiod")
+        self.ok(*kubectl, "-n", "sample", "delete", "pod", "-l", "app=sleep")
+        self.assertEqual(containers("sample", "sleep"), [["sleep"]])
 
     def test_requests_spread_over_the_clusters_of_the_mesh(self):
         pods = self.by_cluster()
