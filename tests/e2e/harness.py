@@ -28,6 +28,9 @@ LABS = os.path.join(SOURCE, "labs")
 
 import yaml  # noqa: E402  (python3-yaml, like the fakes)
 
+sys.path.insert(0, FAKES)
+import debpkg  # noqa: E402  (tests/fakes: the .deb format the fake dpkg reads)
+
 # The user's own kubeconfig before any launch: a context meshlab must never touch, written the
 # way a person would (comments, flow style), so "byte-identical after delete" means something.
 USER_KUBECONFIG = """# my own clusters
@@ -109,8 +112,8 @@ def is_provisioning(call):
     return v in PROVISIONING.get(tool, set())
 
 
-# The istio-sidecar package a VM installs (MESHLAB_ISTIO_DEB_URL_BASE=<server>/istio): a text
-# the fake dpkg reads like a control file, for any version and either architecture.
+# The istio-sidecar package a VM installs (MESHLAB_ISTIO_DEB_URL_BASE=<server>/istio): a small
+# Debian archive the fake dpkg reads, for any version and either architecture.
 ISTIO_DEB = re.compile(r"^/istio/([^/]+)/deb/istio-sidecar(-arm64)?\.deb$")
 
 
@@ -119,7 +122,7 @@ def istio_deb(path):
     if not m:
         return None
     arch = "arm64" if m.group(2) else "amd64"
-    return f"Package: istio-sidecar\nVersion: {m.group(1)}\nArchitecture: {arch}\n".encode()
+    return debpkg.build("istio-sidecar", m.group(1), arch)
 
 
 class _Files(http.server.BaseHTTPRequestHandler):

@@ -26,6 +26,8 @@ sys.path.insert(0, HERE)
 
 import yaml  # noqa: E402  (python3-yaml, like the fakes)
 
+import debpkg  # noqa: E402
+
 REAL_KUBECTL = "/usr/bin/kubectl"
 
 
@@ -424,8 +426,8 @@ class TestVmSidecar(FakeTestCase):
         self.ok("multipass", "launch", "--name", "virt-01")
         self.vm_ip = json.loads(self.ok("multipass", "info", "virt-01", "--format", "json").stdout)["info"]["virt-01"]["ipv4"][0]
         self.deb = os.path.join(self.tmp, "istio-sidecar-1.30.3-amd64.deb")
-        with open(self.deb, "w") as f:
-            f.write("Package: istio-sidecar\nVersion: 1.30.3\nArchitecture: amd64\n")
+        with open(self.deb, "wb") as f:
+            f.write(debpkg.build("istio-sidecar", "1.30.3", "amd64"))
 
     def kubectl(self, *args, **kw):
         return self.ok("kubectl", "--kubeconfig", self.kubeconfig, "--context", "kube-01", *args, **kw)
@@ -489,6 +491,72 @@ class TestVmSidecar(FakeTestCase):
         self.assertEqual(hosts.count("istiod-1-30-3.istio-system.svc"), 1, hosts)
         self.assertEqual(self.vm("sudo", "systemctl", "stop", "istio").returncode, 0)
         self.assertEqual(self.entries(), [])
+
+    def test_vm_tools_refuse_what_the_real_ones_refuse(self):
+        """dpkg -i needs a Debian archive of the VM's architecture; chown needs an existing user
+        and file; grep and systemctl reject options and verbs they do not have."""
+        stage = "/tmp/stage"
+        text = os.path.join(self.tmp, "notadeb.deb")
+        with open(text, "w") as f:
+            f.write("Package: istio-sidecar\nVersion: 1.30.3\nArchitecture: amd64\n")
+        arm = os.path.join(self.tmp, "istio-sidecar-arm64.deb")
+        with open(arm, "wb") as f:
+            f.write(debpkg.build("istio-sidecar", "1.30.3", "arm64"))
+        self.assertEqual(self.vm("install", "-d", stage).returncode, 0)
+        self.ok("multipass", "transfer", text, arm, self.deb, f"virt-01:{stage}/")
+        r = self.vm("sudo", "dpkg", "-i", f"{stage}/notadeb.deb")
+        self.assertEqual((r.returncode, r.stderr), (1, (
+            f"dpkg-deb: error: '{stage}/notadeb.deb' is not a Debian format archive\n"
+            f"dpkg: error processing archive {stage}/notadeb.deb (--install):\n"
+            " dpkg-deb --control subprocess returned error exit status 2\n"
+            f"Errors were encountered while processing:\n {stage}/notadeb.deb\n")))
+        r = self.vm("sudo", "dpkg", "-i", f"{stage}/istio-sidecar-arm64.deb")
+        self.assertEqual((r.returncode, r.stderr), (1, (
+            f"dpkg: error processing archive {stage}/istio-sidecar-arm64.deb (--install):\n"
+            " package architecture (arm64) does not match system (amd64)\n"
+            f"Errors were encountered while processing:\n {stage}/istio-sidecar-arm64.deb\n")))
+        self.assertEqual(self.vm("dpkg-query", "-W", "istio-sidecar").returncode, 1)
+        r = self.vm("dpkg-query", "istio-sidecar")
+        self.assertEqual((r.returncode, r.stderr), (2, "dpkg-query: error: need an action option\n\n"
+                                                       "Use --help for help about querying packages.\n"))
+        r = self.vm("sudo", "dpkg", f"{stage}/notadeb.deb")
+        self.assertEqual(r.returncode, 2)
+        self.assertTrue(r.stderr.startswith("dpkg: error: need an action option\n"), r.stderr)
+        # No istio-proxy account before the package's postinst made it.
+        r = self.vm("sudo", "chown", "-R", "istio-proxy", stage)
+        self.assertEqual((r.returncode, r.stderr), (1, "chown: invalid user: \u2018istio-proxy\u2019\n"))
+        r = self.vm("sudo", "dpkg", "-i", f"{stage}/istio-sidecar-1.30.3-amd64.deb")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("Setting up istio-sidecar (1.30.3) ...", r.stdout)
+        self.assertEqual(self.vm("dpkg-query", "-W", "istio-sidecar").stdout, "istio-sidecar\t1.30.3\n")
+        r = self.vm("sudo", "chown", "-R", "istio-proxy", stage, "/var/run/secrets/tokens")
+        self.assertEqual((r.returncode, r.stderr), (1, "chown: cannot access '/var/run/secrets/tokens': No such file or directory\n"))
+        self.assertEqual(self.vm("sudo", "chown", "-R", "istio-proxy:istio-proxy", stage).returncode, 0)
+        r = self.vm("sudo", "chown", "istio-proxy")
+        self.assertEqual((r.returncode, r.stderr), (1, "chown: missing operand after \u2018istio-proxy\u2019\n"
+                                                       "Try 'chown --help' for more information.\n"))
+        r = self.vm("sudo", "chown", "-Z", "root", stage)
+        self.assertEqual((r.returncode, r.stderr), (1, "chown: invalid option -- 'Z'\nTry 'chown --help' for more information.\n"))
+        # grep: options it has, basic regular expressions, exit 2 on errors.
+        r = self.vm("grep", "-Q", "x", "/etc/hosts")
+        self.assertEqual((r.returncode, r.stderr), (2, "grep: invalid option -- 'Q'\nUsage: grep [OPTION]... PATTERNS "
+                                                       "[FILE]...\nTry 'grep --help' for more information.\n"))
+        self.assertEqual(self.vm("grep", "--bogus", "x", "/etc/hosts").returncode, 2)
+        self.assertEqual(self.vm("grep", "-q", "x", "/nope").returncode, 2)
+        self.ok("multipass", "transfer", "-", "virt-01:/tmp/words", input="localhost\nlocalhost+\n")
+        self.assertEqual(self.vm("grep", "-c", "host+", "/tmp/words").stdout, "1\n")  # BRE: + is literal
+        self.assertEqual(self.vm("grep", "-c", "hos\\+t", "/tmp/words").stdout, "2\n")  # \+: one or more
+        self.assertEqual(self.vm("grep", "-cE", "host+$", "/tmp/words").stdout, "1\n")
+        # systemctl: verbs it has, units that exist, --quiet is quiet.
+        r = self.vm("sudo", "systemctl", "frobnicate", "istio")
+        self.assertEqual((r.returncode, r.stderr), (1, "Unknown command verb 'frobnicate'.\n"))
+        r = self.vm("sudo", "systemctl", "restart")
+        self.assertEqual((r.returncode, r.stderr), (1, "Too few arguments.\n"))
+        r = self.vm("sudo", "systemctl", "enable", "nginx")
+        self.assertEqual((r.returncode, r.stderr), (1, "Failed to enable unit: Unit file nginx.service does not exist.\n"))
+        self.assertEqual(self.vm("sudo", "systemctl", "enable", "istio").returncode, 0)  # the package's unit
+        r = self.vm("systemctl", "is-active", "--quiet", "istio")
+        self.assertEqual((r.returncode, r.stdout), (3, ""))
 
     def test_a_token_istiod_does_not_accept_registers_nothing(self):
         token = self.kubectl("create", "token", "httpbin", "-n", "httpbin").stdout.strip()  # audience: the API server
