@@ -718,6 +718,21 @@ class TestDocker(FakeTestCase):
         self.assertTrue(r.stderr.startswith("unknown flag: --bogus\n\nUsage:  docker run [OPTIONS] IMAGE [COMMAND] [ARG...]"))
         self.assertEqual(self.run_tool("docker", "bogus").returncode, 1)
 
+    def test_filters_the_daemon_does_not_know_fail(self):
+        """The daemon validates filter keys per listing (and ps's status values): exit 1."""
+        self.ok("docker", "run", "-d", "--name", "c1", "--label", "lab=x", "registry:2")
+        for argv, message in ((["ps", "--filter", "x=1"], "invalid filter 'x'"),
+                              (["ps", "-a", "--filter", "label=lab=x", "--filter", "cluster=one"], "invalid filter 'cluster'"),
+                              (["ps", "--filter", "status=up"], "invalid filter 'status=up'"),
+                              (["network", "ls", "--filter", "label=x", "--filter", "status=up"], "invalid filter 'status'"),
+                              (["volume", "ls", "--filter", "network=kind"], "invalid filter 'network'")):
+            r = self.run_tool("docker", *argv)
+            self.assertEqual((r.returncode, r.stdout, r.stderr), (1, "", f"Error response from daemon: {message}\n"), argv)
+        r = self.run_tool("docker", "ps", "--filter", "nameonly")
+        self.assertEqual(r.returncode, 125)  # the CLI's own check: KEY=VALUE
+        self.assertEqual(self.ok("docker", "ps", "-a", "--filter", "label=lab=x", "--filter", "status=running",
+                                 "--format", "{{.Names}}").stdout, "c1\n")
+
     def test_published_port_clash(self):
         self.ok("docker", "run", "-d", "--name", "a", "-p", "5001:5000", "registry:2")
         r = self.run_tool("docker", "run", "-d", "--name", "b", "-p", "127.0.0.1:5001:5000", "registry:2")
