@@ -294,6 +294,15 @@ class TestMultipass(FakeTestCase):
         self.ok("multipass", "transfer", "virt-01:/tmp/token", out)
         self.assertEqual(read(out), "tok\n")
         self.assertEqual(self.ok("multipass", "transfer", "virt-01:/tmp/token", "-").stdout, "tok\n")
+        # `-` as the target writes the file's bytes as they are (no decoding on the way).
+        blob = bytes(range(256)) + b"\xff\xfe not utf-8 \xc3\x28\n"
+        binary = os.path.join(self.tmp, "blob.bin")
+        with open(binary, "wb") as f:
+            f.write(blob)
+        self.ok("multipass", "transfer", binary, "virt-01:/tmp/blob.bin")
+        for argv in (["transfer", "virt-01:/tmp/blob.bin", "-"], ["exec", "virt-01", "--", "cat", "/tmp/blob.bin"]):
+            raw = subprocess.run([os.path.join(HERE, "multipass")] + argv, capture_output=True, env=self.env, cwd=self.tmp)
+            self.assertEqual((raw.returncode, raw.stdout), (0, blob), argv)
         r = self.run_tool("multipass", "transfer", src)
         self.assertEqual((r.returncode, r.stderr), (1, "Not enough arguments given\n"))
         r = self.run_tool("multipass", "transfer", src, src)
