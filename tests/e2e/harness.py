@@ -33,13 +33,15 @@ import debpkg  # noqa: E402  (tests/fakes: the .deb format the fake dpkg reads)
 
 # The user's own kubeconfig before any launch: a context meshlab must never touch, written the
 # way a person would (comments, flow style), so "byte-identical after delete" means something.
+# Its server is a loopback address nothing listens on: were anything to contact it, it would
+# stay on this machine (tests only ever use 127.0.0.0/8).
 USER_KUBECONFIG = """# my own clusters
 apiVersion: v1
 kind: Config
 current-context: work
 clusters:
   - name: work
-    cluster: {server: "https://10.1.2.3:6443", insecure-skip-tls-verify: true}
+    cluster: {server: "https://127.255.255.254:1", insecure-skip-tls-verify: true}
 contexts:
   - name: work
     context: {cluster: work, user: me, namespace: team}

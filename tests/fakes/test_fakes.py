@@ -1600,6 +1600,20 @@ class TestIngressTls(FakeTestCase):
             proc.stdout.close()
 
 
+    def test_refuses_to_listen_beyond_loopback(self):
+        """The fake cluster only hands out 127.x addresses, but should a Service ever carry
+        another one, the stand-in refuses it instead of binding a real interface."""
+        import ingress_tls  # noqa: E402  (tests/fakes)
+        self.assertEqual(ingress_tls.loopback_only("127.0.20.3", "service x"), "127.0.20.3")
+        self.assertEqual(ingress_tls.loopback_only("::1", "service x"), "::1")
+        for address in ("10.1.2.3", "0.0.0.0", "172.18.255.200", "localhost", "gw.example"):
+            with self.assertRaises(SystemExit) as caught:
+                ingress_tls.loopback_only(address, "service istio-system/istio-ingressgateway")
+            self.assertEqual(str(caught.exception), (
+                f"ingress_tls.py: refusing to listen on '{address}' (the LoadBalancer address of service "
+                "istio-system/istio-ingressgateway): the meshlab fakes only use loopback addresses (127.0.0.0/8)"))
+
+
 class TestAddresses(FakeTestCase):
     def test_every_address_is_loopback(self):
         self.k3s_vm("kube-01")
