@@ -18,7 +18,8 @@ using namespace meshlab;
 namespace {
 
 // Two single-node kind clusters in two regions, httpbin and a sleep client in each, joined by
-// remote secrets both ways (what launch leaves behind, minus Istio itself).
+// remote secrets both ways (what launch leaves behind, minus Istio itself but for the istiod
+// Deployment whose injection webhook gives the pods their sidecars).
 constexpr const char* k_apps = R"(apiVersion: v1
 kind: Namespace
 metadata: {name: httpbin, labels: {istio-injection: enabled}}
@@ -26,6 +27,15 @@ metadata: {name: httpbin, labels: {istio-injection: enabled}}
 apiVersion: v1
 kind: Namespace
 metadata: {name: istio-system}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: istiod, namespace: istio-system, labels: {app: istiod, istio.io/rev: default}}
+spec:
+  selector: {matchLabels: {app: istiod}}
+  template:
+    metadata: {labels: {app: istiod}}
+    spec: {containers: [{name: discovery, image: docker.io/istio/pilot}]}
 ---
 apiVersion: apps/v1
 kind: Deployment

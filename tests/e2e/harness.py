@@ -28,15 +28,20 @@ LABS = os.path.join(SOURCE, "labs")
 
 import yaml  # noqa: E402  (python3-yaml, like the fakes)
 
+sys.path.insert(0, FAKES)
+import debpkg  # noqa: E402  (tests/fakes: the .deb format the fake dpkg reads)
+
 # The user's own kubeconfig before any launch: a context meshlab must never touch, written the
 # way a person would (comments, flow style), so "byte-identical after delete" means something.
+# Its server is a loopback address nothing listens on: were anything to contact it, it would
+# stay on this machine (tests only ever use 127.0.0.0/8).
 USER_KUBECONFIG = """# my own clusters
 apiVersion: v1
 kind: Config
 current-context: work
 clusters:
   - name: work
-    cluster: {server: "https://10.1.2.3:6443", insecure-skip-tls-verify: true}
+    cluster: {server: "https://127.255.255.254:1", insecure-skip-tls-verify: true}
 contexts:
   - name: work
     context: {cluster: work, user: me, namespace: team}
@@ -109,8 +114,8 @@ def is_provisioning(call):
     return v in PROVISIONING.get(tool, set())
 
 
-# The istio-sidecar package a VM installs (MESHLAB_ISTIO_DEB_URL_BASE=<server>/istio): a text
-# the fake dpkg reads like a control file, for any version and either architecture.
+# The istio-sidecar package a VM installs (MESHLAB_ISTIO_DEB_URL_BASE=<server>/istio): a small
+# Debian archive the fake dpkg reads, for any version and either architecture.
 ISTIO_DEB = re.compile(r"^/istio/([^/]+)/deb/istio-sidecar(-arm64)?\.deb$")
 
 
@@ -119,7 +124,7 @@ def istio_deb(path):
     if not m:
         return None
     arch = "arm64" if m.group(2) else "amd64"
-    return f"Package: istio-sidecar\nVersion: {m.group(1)}\nArchitecture: {arch}\n".encode()
+    return debpkg.build("istio-sidecar", m.group(1), arch)
 
 
 class _Files(http.server.BaseHTTPRequestHandler):

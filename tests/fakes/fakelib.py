@@ -413,11 +413,13 @@ class Invocation:
         self.start = time.time()
         self.note = {}
 
-    def stdout(self, text):
-        self.out.append(text)
+    def stdout(self, data):
+        """Queue `data` for stdout: text (written as UTF-8) or bytes (written as they are, as
+        `multipass transfer VM:FILE -` and `exec` pass a file's bytes through)."""
+        self.out.append(data)
 
-    def stderr(self, text):
-        self.err.append(text)
+    def stderr(self, data):
+        self.err.append(data)
 
     def fail(self, text, code=1):
         """Write `text` (newline added if missing) to stderr and end with `code`."""
@@ -443,19 +445,25 @@ class Invocation:
         if seconds > 0:
             time.sleep(seconds)
 
+    @staticmethod
+    def _joined(parts):
+        return b"".join(p if isinstance(p, bytes) else p.encode("utf-8") for p in parts)
+
     def flush(self):
-        out, err = "".join(self.out), "".join(self.err)
+        """Write the queued output; returns it as text for the call log (bytes that are not
+        UTF-8 shown with replacement characters there, never altered on the way out)."""
+        out, err = self._joined(self.out), self._joined(self.err)
         self.out, self.err = [], []
         try:
             if out:
-                sys.stdout.write(out)
-                sys.stdout.flush()
+                sys.stdout.buffer.write(out)
+                sys.stdout.buffer.flush()
             if err:
-                sys.stderr.write(err)
-                sys.stderr.flush()
+                sys.stderr.buffer.write(err)
+                sys.stderr.buffer.flush()
         except (BrokenPipeError, ValueError):
             pass
-        return out, err
+        return out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
 
     def log(self, code, out, err, signal_name=None):
         entry = {
@@ -533,7 +541,7 @@ def run(tool, main):
                 corrupt = True
         code = main(inv) or 0
         if corrupt:
-            inv.out = [corrupt_text("".join(inv.out))]
+            inv.out = [corrupt_text(Invocation._joined(inv.out).decode("utf-8", "replace"))]
     except Exit as e:
         code = e.code
     except SetupError as e:

@@ -20,6 +20,7 @@ usage: ingress_tls.py --kubeconfig FILE --context CTX [--namespace istio-system]
 import argparse
 import base64
 import http.server
+import ipaddress
 import json
 import os
 import ssl
@@ -33,6 +34,19 @@ sys.dont_write_bytecode = True  # nothing may write into the source tree
 import serve  # noqa: E402  (tests/fakes, next to this file)
 
 HERE = os.path.dirname(os.path.realpath(__file__))
+
+
+def loopback_only(address, what):
+    """`address` when it is a loopback IP (127.0.0.0/8, ::1); otherwise exit with a clear
+    message: tests and fakes never listen on, or reach, any other address."""
+    try:
+        loopback = ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        sys.exit(f"ingress_tls.py: refusing to listen on {address!r} (the LoadBalancer address of {what}): "
+                 "the meshlab fakes only use loopback addresses (127.0.0.0/8)")
+    return address
 
 
 class Gateway:
@@ -55,7 +69,7 @@ class Gateway:
         ingress = ((json.loads(out).get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
         if not ingress or not ingress[0].get("ip"):
             sys.exit(f"ingress_tls.py: service {self.opts.namespace}/{self.opts.service} has no LoadBalancer address")
-        return ingress[0]["ip"]
+        return loopback_only(ingress[0]["ip"], f"service {self.opts.namespace}/{self.opts.service}")
 
     def publish_port(self, port):
         """The Service's port named https becomes `port` (added when missing)."""

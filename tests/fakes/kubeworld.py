@@ -638,14 +638,35 @@ def _make_pod(c, owner_obj, name, template, node, ready):
     return pod
 
 
+def injector_revision(ns_labels):
+    """The istiod revision whose injection webhook a namespace selects, or None: the default
+    revision's for `istio-injection=enabled`, revision R's for `istio.io/rev=R` (the revision
+    webhooks skip namespaces that carry `istio-injection` at all)."""
+    if "istio-injection" in ns_labels:
+        return "default" if ns_labels["istio-injection"] == "enabled" else None
+    return ns_labels.get("istio.io/rev") or None
+
+
+def istiod_of_revision(c, rev):
+    """The istiod Deployment of revision `rev` in istio-system (the istiod chart labels it
+    `app: istiod`, `istio.io/rev: <revision or "default">`), or None."""
+    for dep in c.list_kind("apps", "Deployment", "istio-system"):
+        labels = dep["metadata"].get("labels") or {}
+        if labels.get("app") == "istiod" and (labels.get("istio.io/rev") or "default") == rev:
+            return dep
+    return None
+
+
 def _inject_sidecar(c, pod):
-    """Istio's injection webhook, reduced to its decision: a namespace labelled
-    `istio-injection=enabled` or `istio.io/rev=<rev>` gets an `istio-proxy` container, unless the
-    pod opts out with `sidecar.istio.io/inject: "false"` (label or annotation)."""
+    """Istio's injection webhook, reduced to its decision: in a namespace labelled
+    `istio-injection=enabled` or `istio.io/rev=<rev>` a pod gets an `istio-proxy` container and
+    the injector's labels — only when that revision's istiod is installed (no istiod, no
+    webhook, no sidecar: pods created earlier stay without one), and unless the pod opts out
+    with `sidecar.istio.io/inject: "false"` (label or annotation)."""
     md = pod["metadata"]
     ns = c.find("", "Namespace", None, md["namespace"]) or {}
-    labels = (ns.get("metadata") or {}).get("labels") or {}
-    if labels.get("istio-injection") != "enabled" and not labels.get("istio.io/rev"):
+    rev = injector_revision((ns.get("metadata") or {}).get("labels") or {})
+    if rev is None or istiod_of_revision(c, rev) is None:
         return
     if "false" in ((md.get("labels") or {}).get("sidecar.istio.io/inject"),
                    (md.get("annotations") or {}).get("sidecar.istio.io/inject")):
@@ -653,6 +674,10 @@ def _inject_sidecar(c, pod):
     containers = pod["spec"].setdefault("containers", [])
     if not any(ct.get("name") == "istio-proxy" for ct in containers):
         containers.append({"name": "istio-proxy", "image": "docker.io/istio/proxyv2"})
+    labels = md.setdefault("labels", {})
+    labels.setdefault("security.istio.io/tlsMode", "istio")
+    labels.setdefault("service.istio.io/canonical-name", labels.get("app") or md["name"])
+    labels.setdefault("service.istio.io/canonical-revision", labels.get("version") or "latest")
 
 
 def _pod_status(c, pod, node, ready):

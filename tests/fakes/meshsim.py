@@ -4,9 +4,9 @@ Argo CD sync effects (added to argoapps.EFFECTS) stand in for the charts the fak
 render: the `istiod` chart gives a Deployment `istiod[-<revision>]` in istio-system and
 records the control plane's settings (trust domain, cluster name, network) on the target
 cluster; the `gateway` chart gives a Deployment and a LoadBalancer Service named after the
-gateway; any other app gives a Deployment (and Service) named after its chart or path,
-with an `istio-proxy` container when its namespace is labelled for injection (Argo CD's
-managedNamespaceMetadata labels are applied to the namespace it creates).
+gateway; any other app gives a Deployment (and Service) named after its chart or path
+(Argo CD's managedNamespaceMetadata labels are applied to the namespace it creates; its pods
+get their sidecar from kubeworld's injection, which needs the revision's istiod).
 
 `kubectl exec` into those pods answers (see exec_in_pod):
 - `pilot-discovery request GET /debug/clusterz` in an istiod pod: a JSON list of
@@ -113,23 +113,15 @@ def _gateway(app, source, target):
     _service(target, ns, name, labels, ports, lb=True)
 
 
-def _injection_wanted(ns_obj):
-    labels = (ns_obj or {}).get("metadata", {}).get("labels") or {}
-    return bool(labels.get("istio.io/rev")) or labels.get("istio-injection") == "enabled"
-
-
 def _workload(app, source, target):
     spec = app.get("spec") or {}
     ns = (spec.get("destination") or {}).get("namespace") or "default"
     managed = ((spec.get("syncPolicy") or {}).get("managedNamespaceMetadata") or {}).get("labels") or {}
-    ns_obj = _ensure_namespace(target, ns, managed)
+    _ensure_namespace(target, ns, managed)
     name = source.get("chart") or (source.get("path") or "").rstrip("/").rsplit("/", 1)[-1] or app["metadata"]["name"]
     name = kw_name(name)
     labels = {"app": name, "version": "v1"}
-    containers = [{"name": name, "image": f"docker.io/library/{name}"}]
-    if _injection_wanted(ns_obj):
-        labels.update({"security.istio.io/tlsMode": "istio", "service.istio.io/canonical-name": name})
-        containers.append({"name": "istio-proxy", "image": "docker.io/istio/proxyv2"})
+    containers = [{"name": name, "image": f"docker.io/library/{name}"}]  # the sidecar: kubeworld's injection
     _deployment(target, ns, name, labels, containers, service_account=name)
     _service(target, ns, name, {"app": name}, [("http", 8000 if name == "httpbin" else 80)])
 
@@ -154,10 +146,6 @@ def effect_mesh(app, source, target):
 
 
 # ---------------------------------------------------------------- kubectl exec into mesh pods
-
-def _containers(pod):
-    return [c.get("name") for c in (pod.get("spec") or {}).get("containers") or []]
-
 
 def _remote_status(st, kubeconfig_text, from_key):
     """"synced" when the kubeconfig reaches a live cluster that accepts its credentials, else "timeout"."""
@@ -213,10 +201,10 @@ def envoy_certs(st, c, pod):
 
 
 def exec_in_pod(st, c, pod, container, command):
-    """(exit code, stdout, stderr) for the mesh probes above; None for anything else."""
+    """(exit code, stdout, stderr) for the mesh probes above run in `container` (the one
+    kubectl exec chose: `-c`, else the pod's default); None for anything else."""
     words = list(command)
-    containers = _containers(pod)
-    if words[:2] == ["pilot-discovery", "request"] and len(words) >= 4 and "discovery" in containers:
+    if words[:2] == ["pilot-discovery", "request"] and len(words) >= 4 and container == "discovery":
         path = "/" + words[3].lstrip("/")
         if path.split("?")[0] == "/debug/clusterz":
             return 0, json.dumps(clusterz(st, c), indent=2) + "\n", ""
@@ -224,7 +212,7 @@ def exec_in_pod(st, c, pod, container, command):
     wants_certs = (words[:2] == ["pilot-agent", "request"] and len(words) >= 4 and words[3].lstrip("/") == "certs") or \
         (words[:1] == ["curl"] and any(w.rstrip("/").endswith("localhost:15000/certs") for w in words))
     if wants_certs:
-        if "istio-proxy" not in containers or (container and container != "istio-proxy"):
+        if container != "istio-proxy":
             return None
         return 0, json.dumps(envoy_certs(st, c, pod), indent=2) + "\n", ""
     return None

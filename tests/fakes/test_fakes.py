@@ -26,6 +26,8 @@ sys.path.insert(0, HERE)
 
 import yaml  # noqa: E402  (python3-yaml, like the fakes)
 
+import debpkg  # noqa: E402
+
 REAL_KUBECTL = "/usr/bin/kubectl"
 
 
@@ -292,6 +294,15 @@ class TestMultipass(FakeTestCase):
         self.ok("multipass", "transfer", "virt-01:/tmp/token", out)
         self.assertEqual(read(out), "tok\n")
         self.assertEqual(self.ok("multipass", "transfer", "virt-01:/tmp/token", "-").stdout, "tok\n")
+        # `-` as the target writes the file's bytes as they are (no decoding on the way).
+        blob = bytes(range(256)) + b"\xff\xfe not utf-8 \xc3\x28\n"
+        binary = os.path.join(self.tmp, "blob.bin")
+        with open(binary, "wb") as f:
+            f.write(blob)
+        self.ok("multipass", "transfer", binary, "virt-01:/tmp/blob.bin")
+        for argv in (["transfer", "virt-01:/tmp/blob.bin", "-"], ["exec", "virt-01", "--", "cat", "/tmp/blob.bin"]):
+            raw = subprocess.run([os.path.join(HERE, "multipass")] + argv, capture_output=True, env=self.env, cwd=self.tmp)
+            self.assertEqual((raw.returncode, raw.stdout), (0, blob), argv)
         r = self.run_tool("multipass", "transfer", src)
         self.assertEqual((r.returncode, r.stderr), (1, "Not enough arguments given\n"))
         r = self.run_tool("multipass", "transfer", src, src)
@@ -424,8 +435,8 @@ class TestVmSidecar(FakeTestCase):
         self.ok("multipass", "launch", "--name", "virt-01")
         self.vm_ip = json.loads(self.ok("multipass", "info", "virt-01", "--format", "json").stdout)["info"]["virt-01"]["ipv4"][0]
         self.deb = os.path.join(self.tmp, "istio-sidecar-1.30.3-amd64.deb")
-        with open(self.deb, "w") as f:
-            f.write("Package: istio-sidecar\nVersion: 1.30.3\nArchitecture: amd64\n")
+        with open(self.deb, "wb") as f:
+            f.write(debpkg.build("istio-sidecar", "1.30.3", "amd64"))
 
     def kubectl(self, *args, **kw):
         return self.ok("kubectl", "--kubeconfig", self.kubeconfig, "--context", "kube-01", *args, **kw)
@@ -489,6 +500,72 @@ class TestVmSidecar(FakeTestCase):
         self.assertEqual(hosts.count("istiod-1-30-3.istio-system.svc"), 1, hosts)
         self.assertEqual(self.vm("sudo", "systemctl", "stop", "istio").returncode, 0)
         self.assertEqual(self.entries(), [])
+
+    def test_vm_tools_refuse_what_the_real_ones_refuse(self):
+        """dpkg -i needs a Debian archive of the VM's architecture; chown needs an existing user
+        and file; grep and systemctl reject options and verbs they do not have."""
+        stage = "/tmp/stage"
+        text = os.path.join(self.tmp, "notadeb.deb")
+        with open(text, "w") as f:
+            f.write("Package: istio-sidecar\nVersion: 1.30.3\nArchitecture: amd64\n")
+        arm = os.path.join(self.tmp, "istio-sidecar-arm64.deb")
+        with open(arm, "wb") as f:
+            f.write(debpkg.build("istio-sidecar", "1.30.3", "arm64"))
+        self.assertEqual(self.vm("install", "-d", stage).returncode, 0)
+        self.ok("multipass", "transfer", text, arm, self.deb, f"virt-01:{stage}/")
+        r = self.vm("sudo", "dpkg", "-i", f"{stage}/notadeb.deb")
+        self.assertEqual((r.returncode, r.stderr), (1, (
+            f"dpkg-deb: error: '{stage}/notadeb.deb' is not a Debian format archive\n"
+            f"dpkg: error processing archive {stage}/notadeb.deb (--install):\n"
+            " dpkg-deb --control subprocess returned error exit status 2\n"
+            f"Errors were encountered while processing:\n {stage}/notadeb.deb\n")))
+        r = self.vm("sudo", "dpkg", "-i", f"{stage}/istio-sidecar-arm64.deb")
+        self.assertEqual((r.returncode, r.stderr), (1, (
+            f"dpkg: error processing archive {stage}/istio-sidecar-arm64.deb (--install):\n"
+            " package architecture (arm64) does not match system (amd64)\n"
+            f"Errors were encountered while processing:\n {stage}/istio-sidecar-arm64.deb\n")))
+        self.assertEqual(self.vm("dpkg-query", "-W", "istio-sidecar").returncode, 1)
+        r = self.vm("dpkg-query", "istio-sidecar")
+        self.assertEqual((r.returncode, r.stderr), (2, "dpkg-query: error: need an action option\n\n"
+                                                       "Use --help for help about querying packages.\n"))
+        r = self.vm("sudo", "dpkg", f"{stage}/notadeb.deb")
+        self.assertEqual(r.returncode, 2)
+        self.assertTrue(r.stderr.startswith("dpkg: error: need an action option\n"), r.stderr)
+        # No istio-proxy account before the package's postinst made it.
+        r = self.vm("sudo", "chown", "-R", "istio-proxy", stage)
+        self.assertEqual((r.returncode, r.stderr), (1, "chown: invalid user: \u2018istio-proxy\u2019\n"))
+        r = self.vm("sudo", "dpkg", "-i", f"{stage}/istio-sidecar-1.30.3-amd64.deb")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("Setting up istio-sidecar (1.30.3) ...", r.stdout)
+        self.assertEqual(self.vm("dpkg-query", "-W", "istio-sidecar").stdout, "istio-sidecar\t1.30.3\n")
+        r = self.vm("sudo", "chown", "-R", "istio-proxy", stage, "/var/run/secrets/tokens")
+        self.assertEqual((r.returncode, r.stderr), (1, "chown: cannot access '/var/run/secrets/tokens': No such file or directory\n"))
+        self.assertEqual(self.vm("sudo", "chown", "-R", "istio-proxy:istio-proxy", stage).returncode, 0)
+        r = self.vm("sudo", "chown", "istio-proxy")
+        self.assertEqual((r.returncode, r.stderr), (1, "chown: missing operand after \u2018istio-proxy\u2019\n"
+                                                       "Try 'chown --help' for more information.\n"))
+        r = self.vm("sudo", "chown", "-Z", "root", stage)
+        self.assertEqual((r.returncode, r.stderr), (1, "chown: invalid option -- 'Z'\nTry 'chown --help' for more information.\n"))
+        # grep: options it has, basic regular expressions, exit 2 on errors.
+        r = self.vm("grep", "-Q", "x", "/etc/hosts")
+        self.assertEqual((r.returncode, r.stderr), (2, "grep: invalid option -- 'Q'\nUsage: grep [OPTION]... PATTERNS "
+                                                       "[FILE]...\nTry 'grep --help' for more information.\n"))
+        self.assertEqual(self.vm("grep", "--bogus", "x", "/etc/hosts").returncode, 2)
+        self.assertEqual(self.vm("grep", "-q", "x", "/nope").returncode, 2)
+        self.ok("multipass", "transfer", "-", "virt-01:/tmp/words", input="localhost\nlocalhost+\n")
+        self.assertEqual(self.vm("grep", "-c", "host+", "/tmp/words").stdout, "1\n")  # BRE: + is literal
+        self.assertEqual(self.vm("grep", "-c", "hos\\+t", "/tmp/words").stdout, "2\n")  # \+: one or more
+        self.assertEqual(self.vm("grep", "-cE", "host+$", "/tmp/words").stdout, "1\n")
+        # systemctl: verbs it has, units that exist, --quiet is quiet.
+        r = self.vm("sudo", "systemctl", "frobnicate", "istio")
+        self.assertEqual((r.returncode, r.stderr), (1, "Unknown command verb 'frobnicate'.\n"))
+        r = self.vm("sudo", "systemctl", "restart")
+        self.assertEqual((r.returncode, r.stderr), (1, "Too few arguments.\n"))
+        r = self.vm("sudo", "systemctl", "enable", "nginx")
+        self.assertEqual((r.returncode, r.stderr), (1, "Failed to enable unit: Unit file nginx.service does not exist.\n"))
+        self.assertEqual(self.vm("sudo", "systemctl", "enable", "istio").returncode, 0)  # the package's unit
+        r = self.vm("systemctl", "is-active", "--quiet", "istio")
+        self.assertEqual((r.returncode, r.stdout), (3, ""))
 
     def test_a_token_istiod_does_not_accept_registers_nothing(self):
         token = self.kubectl("create", "token", "httpbin", "-n", "httpbin").stdout.strip()  # audience: the API server
@@ -650,6 +727,21 @@ class TestDocker(FakeTestCase):
         self.assertTrue(r.stderr.startswith("unknown flag: --bogus\n\nUsage:  docker run [OPTIONS] IMAGE [COMMAND] [ARG...]"))
         self.assertEqual(self.run_tool("docker", "bogus").returncode, 1)
 
+    def test_filters_the_daemon_does_not_know_fail(self):
+        """The daemon validates filter keys per listing (and ps's status values): exit 1."""
+        self.ok("docker", "run", "-d", "--name", "c1", "--label", "lab=x", "registry:2")
+        for argv, message in ((["ps", "--filter", "x=1"], "invalid filter 'x'"),
+                              (["ps", "-a", "--filter", "label=lab=x", "--filter", "cluster=one"], "invalid filter 'cluster'"),
+                              (["ps", "--filter", "status=up"], "invalid filter 'status=up'"),
+                              (["network", "ls", "--filter", "label=x", "--filter", "status=up"], "invalid filter 'status'"),
+                              (["volume", "ls", "--filter", "network=kind"], "invalid filter 'network'")):
+            r = self.run_tool("docker", *argv)
+            self.assertEqual((r.returncode, r.stdout, r.stderr), (1, "", f"Error response from daemon: {message}\n"), argv)
+        r = self.run_tool("docker", "ps", "--filter", "nameonly")
+        self.assertEqual(r.returncode, 125)  # the CLI's own check: KEY=VALUE
+        self.assertEqual(self.ok("docker", "ps", "-a", "--filter", "label=lab=x", "--filter", "status=running",
+                                 "--format", "{{.Names}}").stdout, "c1\n")
+
     def test_published_port_clash(self):
         self.ok("docker", "run", "-d", "--name", "a", "-p", "5001:5000", "registry:2")
         r = self.run_tool("docker", "run", "-d", "--name", "b", "-p", "127.0.0.1:5001:5000", "registry:2")
@@ -770,6 +862,120 @@ class TestKubectl(FakeTestCase):
         self.ok("fakectl", "mesh", "node-not-ready", "one-worker", "--clear")
         node = json.loads(self.kubectl("get", "node", "one-worker", "-o", "json").stdout)
         self.assertEqual([c for c in node["status"]["conditions"] if c["type"] == "Ready"][0]["status"], "True")
+
+    def test_exec_picks_containers_like_kubectl(self):
+        """-c must name a container of the pod; without -c the default container runs the command
+        (annotation, else the first, with kubectl's notice); the command comes after `--` only."""
+        pod = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "default"},
+               "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": {
+                   "metadata": {"labels": {"app": "web"}},
+                   "spec": {"containers": [{"name": "web"}, {"name": "istio-proxy"}]}}}}
+        self.kubectl("apply", "-f", "-", input=json.dumps(pod))
+        name = self.kubectl("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[0].metadata.name}").stdout
+        r = self.kubectl("exec", name, "-c", "sidecar", "--", "true")
+        self.assertEqual((r.returncode, r.stderr),
+                         (1, f"Error from server (BadRequest): container sidecar is not valid for pod {name}\n"))
+        # Without -c: the first container, not istio-proxy, so Envoy's /certs is not answered.
+        r = self.kubectl("exec", name, "--", "pilot-agent", "request", "GET", "certs")
+        self.assertEqual(r.stderr, 'Defaulted container "web" out of: web, istio-proxy\n')
+        self.assertEqual(r.stdout, "")
+        r = self.kubectl("exec", name, "-q", "--", "true")
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        r = self.kubectl("exec", name, "-c", "istio-proxy", "--", "pilot-agent", "request", "GET", "certs")
+        self.assertEqual((r.returncode, json.loads(r.stdout)), (0, {"certificates": []}))
+        # The annotation names the default container.
+        pod["spec"]["template"]["metadata"]["annotations"] = {"kubectl.kubernetes.io/default-container": "istio-proxy"}
+        self.kubectl("apply", "-f", "-", input=json.dumps(pod))
+        r = self.kubectl("exec", "deploy/web", "--", "pilot-agent", "request", "GET", "certs")
+        self.assertEqual((r.returncode, r.stderr, json.loads(r.stdout)), (0, "", {"certificates": []}))
+        # The old form without `--`.
+        r = self.kubectl("exec", "deploy/web", "true")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: exec [POD] [COMMAND] is not supported anymore. Use exec "
+                                                       "[POD] -- [COMMAND] instead\nSee 'kubectl exec -h' for help and examples\n"))
+        r = self.kubectl("exec", "deploy/web")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: you must specify at least one command for the container\n"))
+        r = self.kubectl("exec", "--", "true")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: pod, type/name or --filename must be specified\n"))
+
+    def test_label_takes_resources_then_pairs(self):
+        """GetResourcesAndPairs: resources first, then KEY=VALUE / KEY- updates; parseLabels' checks."""
+        r = self.kubectl("label", "--overwrite", "node", "one-worker", "a=b", "one-worker2")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: all resources must be specified before label changes: one-worker2\n"))
+        r = self.kubectl("label", "a=b", "node", "one-worker")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: all resources must be specified before label changes: node\n"))
+        r = self.kubectl("label", "a=b")
+        self.assertEqual((r.returncode, r.stderr),
+                         (1, "error: one or more resources must be specified as <resource> <name> or <resource>/<name>\n"))
+        r = self.kubectl("label", "node", "one-worker")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: at least one label update is required\n"))
+        r = self.kubectl("label", "node", "one-worker", "a=b=c")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: invalid label spec: a=b=c\n"))
+        r = self.kubectl("label", "node", "one-worker", "a=not valid")
+        self.assertEqual(r.returncode, 1)
+        self.assertTrue(r.stderr.startswith('error: invalid label value: "a=not valid": a valid label must be'), r.stderr)
+        r = self.kubectl("label", "node", "one-worker", "a=b", "a-")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: can not both modify and remove a label in the same command\n"))
+        r = self.kubectl("label", "nodes", "--all", "-l", "x=y", "a=b")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: cannot set --all and --selector at the same time\n"))
+        # meshlab's form: flags anywhere, resource and name, then the pairs.
+        r = self.kubectl("label", "--overwrite", "node", "one-worker", "topology.istio.io/subzone=s1", "a=")
+        self.assertEqual((r.returncode, r.stdout), (0, "node/one-worker labeled\n"))
+        r = self.kubectl("label", "node/one-worker", "a-")
+        self.assertEqual((r.returncode, r.stdout), (0, "node/one-worker labeled\n"))
+
+    def test_rollout_flags_per_subcommand(self):
+        """Only `rollout status` waits: --timeout and --watch are unknown flags of restart."""
+        r = self.kubectl("-n", "kube-system", "rollout", "restart", "deployment/coredns", "--timeout=60s")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: unknown flag: --timeout\nSee 'kubectl rollout restart --help' for usage.\n"))
+        r = self.kubectl("-n", "kube-system", "rollout", "restart", "deployment/coredns", "-w")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: unknown shorthand flag: 'w' in -w\nSee 'kubectl rollout restart --help' for usage.\n"))
+        r = self.kubectl("-n", "kube-system", "rollout", "restart")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: required resource not specified\n"))
+        r = self.kubectl("-n", "kube-system", "rollout", "restart", "service/kube-dns")
+        self.assertEqual((r.returncode, r.stderr), (1, 'error: services "kube-dns" restarting is not supported\n'))
+        r = self.kubectl("-n", "kube-system", "rollout", "restart", "deployment/coredns")
+        self.assertEqual((r.returncode, r.stdout), (0, "deployment.apps/coredns restarted\n"))
+        r = self.kubectl("-n", "kube-system", "rollout", "status", "deployment/coredns", "--timeout=10s", "--watch=true")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_delete_names_or_selects(self):
+        """A name with -l, --all with -l, names with -f: refused as by kubectl (nothing deleted)."""
+        self.kubectl("-n", "default", "create", "configmap", "a", "--from-literal=k=v")
+        self.kubectl("-n", "default", "label", "configmap", "a", "lab=x")
+        r = self.kubectl("-n", "default", "delete", "configmap", "a", "-l", "lab=x")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: name cannot be provided when a selector is specified\n"))
+        r = self.kubectl("-n", "default", "delete", "configmap", "--all", "-l", "lab=x")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: cannot set --all and --selector at the same time\n"))
+        r = self.kubectl("-n", "default", "delete", "configmap", "a", "-f", "-", input="")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: when paths, URLs, or stdin is provided as input, you may "
+                                                       "not specify a resource by arguments as well\n"))
+        r = self.kubectl("-n", "default", "delete", "configmap", "-l", "lab=x", "-o", "yaml")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: unexpected -o output mode: yaml. We only support '-o name'\n"))
+        r = self.kubectl("-n", "default", "get", "configmap", "a", "-l", "lab=x")
+        self.assertEqual((r.returncode, r.stderr), (1, "error: name cannot be provided when a selector is specified\n"))
+        self.assertEqual(self.kubectl("-n", "default", "get", "configmap", "a", "-o", "name").stdout, "configmap/a\n")
+        r = self.kubectl("delete", "configmap", "-l", "lab=x", "--all-namespaces", "--ignore-not-found", "-o", "name")
+        self.assertEqual((r.returncode, r.stdout), (0, "configmap/a\n"))
+
+    def test_token_duration_is_checked_by_kubectl_and_the_api_server(self):
+        """kubectl: whole seconds, not negative, a Go duration; the API server: 10m to 2^32 s."""
+        self.kubectl("-n", "default", "create", "serviceaccount", "robot")
+        invalid = 'error: failed to create token: TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: '
+        for duration, message in (
+                ("1500ms", "error: --duration cannot be expressed in units less than seconds\n"),
+                ("-10m", "error: --duration must be greater than or equal to 0\n"),
+                ("600", 'error: invalid argument "600" for "--duration" flag: time: missing unit in duration "600"\n'
+                        "See 'kubectl create token --help' for usage.\n"),
+                ("10 minutes", 'error: invalid argument "10 minutes" for "--duration" flag: time: invalid duration '
+                               "\"10 minutes\"\nSee 'kubectl create token --help' for usage.\n"),
+                ("5m", invalid + "Invalid value: 300: may not specify a duration less than 10 minutes\n"),
+                ("599s", invalid + "Invalid value: 599: may not specify a duration less than 10 minutes\n"),
+                ("1200000h", invalid + "Invalid value: 4320000000: may not specify a duration larger than 2^32 seconds\n")):
+            r = self.kubectl("-n", "default", "create", "token", "robot", "--duration", duration)
+            self.assertEqual((r.returncode, r.stdout, r.stderr), (1, "", message), duration)
+        for duration in ("10m", "24h", "0", "1h0.5s0.5s"):
+            r = self.kubectl("-n", "default", "create", "token", "robot", "--duration", duration)
+            self.assertEqual((r.returncode, r.stdout.count(".")), (0, 2), (duration, r.stderr))
 
     def test_apply_get_delete_and_output_formats(self):
         self.assertEqual(self.kubectl("create", "namespace", "istio-system").stdout, "namespace/istio-system created\n")
@@ -1098,7 +1304,14 @@ name: {name}
 nodes:
 """ 
 
-MESH_APPS = """apiVersion: v1
+MESH_APPS = """apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: istiod, namespace: istio-system, labels: {{app: istiod, istio.io/rev: default}}}}
+spec:
+  selector: {{matchLabels: {{app: istiod}}}}
+  template: {{metadata: {{labels: {{app: istiod}}}}, spec: {{containers: [{{name: discovery, image: docker.io/istio/pilot}}]}}}}
+---
+apiVersion: v1
 kind: Namespace
 metadata: {{name: sample, labels: {{istio-injection: enabled}}}}
 ---
@@ -1187,11 +1400,44 @@ class TestMesh(FakeTestCase):
     def test_sidecars_are_injected_in_labelled_namespaces(self):
         pod = self.pods("east", "app=sleep")[0]
         self.assertEqual([c["name"] for c in pod["spec"]["containers"]], ["sleep", "istio-proxy"])
+        self.assertEqual(pod["metadata"]["labels"]["security.istio.io/tlsMode"], "istio")
         self.ok("kubectl", "--context", "kind-east", "apply", "-f", "-", input=(
             "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: default}\n"
             "spec: {replicas: 1, selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: x}]}}}\n"))
         web = json.loads(self.ok("kubectl", "--context", "kind-east", "get", "pods", "-n", "default", "-o", "json").stdout)["items"]
         self.assertEqual([c["name"] for c in web[0]["spec"]["containers"]], ["web"])
+
+    def test_injection_needs_the_revisions_istiod(self):
+        """No istiod of the namespace's revision, no webhook: pods start without a sidecar, and
+        stay so when istiod comes later; pods created after it get one."""
+        kubectl = ["kubectl", "--context", "kind-east"]
+
+        def web(name, ns):
+            return json.dumps({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": ns},
+                               "spec": {"selector": {"matchLabels": {"app": name}}, "template": {
+                                   "metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": name, "image": "x"}]}}}})
+
+        def containers(ns, app):
+            out = self.ok(*kubectl, "get", "pods", "-n", ns, "-l", f"app={app}", "-o", "json").stdout
+            return [[c["name"] for c in p["spec"]["containers"]] for p in json.loads(out)["items"]]
+
+        self.ok(*kubectl, "apply", "-f", "-", input="apiVersion: v1\nkind: Namespace\nmetadata: {name: rev, labels: "
+                "{istio.io/rev: 1-30-3}}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: optout, labels: "
+                "{istio-injection: disabled, istio.io/rev: default}}\n")
+        self.ok(*kubectl, "apply", "-f", "-", input=web("early", "rev") + "\n---\n" + web("optout", "optout"))
+        self.assertEqual(containers("rev", "early"), [["early"]])  # only the default revision's istiod runs
+        self.assertEqual(containers("optout", "optout"), [["optout"]])  # istio-injection=disabled wins over istio.io/rev
+        self.ok(*kubectl, "apply", "-f", "-", input=(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: istiod-1-30-3, namespace: istio-system, "
+            "labels: {app: istiod, istio.io/rev: 1-30-3}}\nspec: {selector: {matchLabels: {app: istiod}}, template: "
+            "{metadata: {labels: {app: istiod}}, spec: {containers: [{name: discovery, image: x}]}}}\n"))
+        self.ok(*kubectl, "apply", "-f", "-", input=web("late", "rev"))
+        self.assertEqual(containers("rev", "early"), [["early"]])
+        self.assertEqual(containers("rev", "late"), [["late", "istio-proxy"]])
+        # The default revision's istiod gone: a new pod in an istio-injection=enabled namespace has no sidecar.
+        self.ok(*kubectl, "-n", "istio-system", "delete", "deployment", "istiod")
+        self.ok(*kubectl, "-n", "sample", "delete", "pod", "-l", "app=sleep")
+        self.assertEqual(containers("sample", "sleep"), [["sleep"]])
 
     def test_requests_spread_over_the_clusters_of_the_mesh(self):
         pods = self.by_cluster()
@@ -1352,6 +1598,20 @@ class TestIngressTls(FakeTestCase):
             proc.stdin.close()
             proc.wait(timeout=30)
             proc.stdout.close()
+
+
+    def test_refuses_to_listen_beyond_loopback(self):
+        """The fake cluster only hands out 127.x addresses, but should a Service ever carry
+        another one, the stand-in refuses it instead of binding a real interface."""
+        import ingress_tls  # noqa: E402  (tests/fakes)
+        self.assertEqual(ingress_tls.loopback_only("127.0.20.3", "service x"), "127.0.20.3")
+        self.assertEqual(ingress_tls.loopback_only("::1", "service x"), "::1")
+        for address in ("10.1.2.3", "0.0.0.0", "172.18.255.200", "localhost", "gw.example"):
+            with self.assertRaises(SystemExit) as caught:
+                ingress_tls.loopback_only(address, "service istio-system/istio-ingressgateway")
+            self.assertEqual(str(caught.exception), (
+                f"ingress_tls.py: refusing to listen on '{address}' (the LoadBalancer address of service "
+                "istio-system/istio-ingressgateway): the meshlab fakes only use loopback addresses (127.0.0.0/8)"))
 
 
 class TestAddresses(FakeTestCase):

@@ -16,6 +16,8 @@ import posixpath
 import re
 import shlex
 
+import debpkg
+
 STANDARD_DIRS = [
     "/", "/bin", "/boot", "/dev", "/etc", "/etc/default", "/etc/systemd", "/etc/systemd/system",
     "/home", "/home/ubuntu", "/opt", "/root", "/run", "/srv", "/tmp", "/usr", "/usr/bin",
@@ -321,18 +323,65 @@ def h_chmod(ctx, args, stdin):
     return 0, b"", b""
 
 
+# Accounts of the Ubuntu cloud image (besides `ubuntu`); packages add theirs (PACKAGE_USERS).
+BASE_USERS = {"root", "daemon", "bin", "sys", "sync", "man", "nobody", "systemd-network", "systemd-resolve",
+              "messagebus", "syslog", "ubuntu"}
+BASE_GROUPS = BASE_USERS | {"adm", "sudo", "users", "staff", "lxd", "netdev"}
+
+
+def _users(ctx):
+    return BASE_USERS | set(ctx.inst.get("users", []))
+
+
+def _try_help(tool, text, code=1):
+    return _err(f"{tool}: {text}\nTry '{tool} --help' for more information.", code)
+
+
 def h_chown(ctx, args, stdin):
-    paths = [a for a in args if not a.startswith("-")]
-    if len(paths) < 2:
-        return _err("chown: missing operand")
+    """chown [-R] [-h] [-v] OWNER[:[GROUP]] FILE...: the owner and group must exist, every file
+    must exist (coreutils goes on with the others and exits 1)."""
+    opts, paths = set(), []
+    for a in args:
+        if a.startswith("--") and not paths:
+            name = a[2:]
+            if name not in ("recursive", "verbose", "changes", "silent", "quiet", "no-dereference", "dereference"):
+                return _try_help("chown", f"unrecognized option '{a}'")
+            opts.add({"recursive": "R", "no-dereference": "h"}.get(name, name))
+        elif a.startswith("-") and len(a) > 1 and not paths:
+            for ch in a[1:]:
+                if ch not in "RhvcfHLP":
+                    return _try_help("chown", f"invalid option -- '{ch}'")
+                opts.add(ch)
+        else:
+            paths.append(a)
+    if not paths:
+        return _try_help("chown", "missing operand")
+    spec, files = paths[0], paths[1:]
+    if not files:
+        return _try_help("chown", f"missing operand after ‘{spec}’")
+    user, colon, group = spec.partition(":")
+    if user and user not in _users(ctx):
+        return _err(f"chown: invalid user: ‘{spec}’")
+    if colon and group and group not in BASE_GROUPS | set(ctx.inst.get("users", [])):
+        return _err(f"chown: invalid group: ‘{spec}’")
     if not ctx.root:
-        return _err(f"chown: changing ownership of '{paths[1]}': Operation not permitted")
-    owner = paths[0] if ":" in paths[0] else f"{paths[0]}:{paths[0]}"
-    for p in paths[1:]:
-        f = ctx.inst["files"].get(ctx.abspath(p))
-        if f is not None:
-            f["owner"] = owner
-    return 0, b"", b""
+        return _err(f"chown: changing ownership of '{files[0]}': Operation not permitted")
+    code, err = 0, b""
+    for p in files:
+        ap = ctx.abspath(p)
+        if not ctx.is_file(ap) and not ctx.is_dir(ap):
+            code, err = 1, err + f"chown: cannot access '{p}': No such file or directory\n".encode()
+            continue
+        targets = [ap]
+        if "R" in opts and ctx.is_dir(ap):
+            prefix = ap.rstrip("/") + "/"
+            targets += [f for f in ctx.inst["files"] if f.startswith(prefix)]
+        for t in targets:
+            f = ctx.inst["files"].get(t)
+            if f is not None:
+                old_user, _, old_group = f.get("owner", "root:root").partition(":")
+                f["owner"] = f"{user or old_user}:{group or (user if colon else old_group)}"
+    return code, b"", err
 
 
 def h_touch(ctx, args, stdin):
@@ -382,44 +431,79 @@ def h_uname(ctx, args, stdin):
     return 0, b"Linux\n", b""
 
 
-def _control_fields(data):
-    """Package/Version/Architecture of a fake .deb: the tests serve a control-file-like text."""
-    fields = {}
-    for line in data.decode("utf-8", "replace").splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key in ("Package", "Version", "Architecture"):
-            fields[key] = value.strip()
-    return fields
+DPKG_HELP = ("\nType dpkg --help for help about installing and deinstalling packages [*];\n"
+             "Use 'apt' or 'aptitude' for user-friendly package management;\n"
+             "Type dpkg -Dhelp for a list of dpkg debug flag values;\n"
+             "Type dpkg --force-help for a list of forcing options;\n"
+             "Type dpkg-deb --help for help about manipulating *.deb files;\n\n"
+             "Options marked [*] produce a lot of output - pipe it through 'less' or 'more' !")
+ARCHITECTURE = "amd64"
 
 
 def h_dpkg(ctx, args, stdin):
+    """dpkg --print-architecture, dpkg -i ARCHIVE...: an archive must be a Debian package (an
+    ar archive with debian-binary and control.tar, see debpkg) for this machine's
+    architecture; texts and exit codes as dpkg 1.22 prints them."""
     if "--print-architecture" in args:
-        return 0, b"amd64\n", b""
-    if "-i" in args or "--install" in args:
-        if not ctx.root:
-            return _err("dpkg: error: requested operation requires superuser privilege", 2)
-        for p in [a for a in args if not a.startswith("-")]:
-            if not ctx.is_file(p):
-                return _err(f"dpkg: error: cannot access archive '{p}': No such file or directory", 2)
-            data, _ = ctx.read(p)
-            fields = _control_fields(data)
-            name = fields.get("Package") or posixpath.basename(p)
+        return 0, f"{ARCHITECTURE}\n".encode(), b""
+    if "-i" not in args and "--install" not in args:
+        return _err("dpkg: error: need an action option" + DPKG_HELP, 2)
+    archives = [a for a in args if not a.startswith("-")]
+    if not archives:
+        return _err("dpkg: error: --install needs at least one package archive file argument" + DPKG_HELP, 2)
+    if not ctx.root:
+        return _err("dpkg: error: requested operation requires superuser privilege", 2)
+    out, err, failed = b"", b"", []
+    for p in archives:
+        if not ctx.is_file(p):
+            return _err(f"dpkg: error: cannot access archive '{p}': No such file or directory", 2)
+        data, why = ctx.read(p)
+        try:
+            fields = debpkg.control_fields(data or b"")
+        except debpkg.NotADeb:
+            err += (f"dpkg-deb: error: '{p}' is not a Debian format archive\n"
+                    f"dpkg: error processing archive {p} (--install):\n"
+                    " dpkg-deb --control subprocess returned error exit status 2\n").encode()
+            failed.append(p)
+            continue
+        arch = fields.get("Architecture", "")
+        if arch not in (ARCHITECTURE, "all"):
+            err += (f"dpkg: error processing archive {p} (--install):\n"
+                    f" package architecture ({arch}) does not match system ({ARCHITECTURE})\n").encode()
+            failed.append(p)
+            continue
+        name, version = fields["Package"], fields.get("Version", "")
+        fresh = name not in ctx.inst.get("package_versions", {})
+        if fresh:
+            out += f"Selecting previously unselected package {name}.\n".encode()
+        out += (f"Preparing to unpack {p} ...\nUnpacking {name} ({version}) ...\n"
+                f"Setting up {name} ({version}) ...\n").encode()
+        if name not in ctx.inst["packages"]:
             ctx.inst["packages"].append(name)
-            ctx.inst.setdefault("package_versions", {})[name] = fields.get("Version", "0")
-            for path, content in PACKAGE_FILES.get(name, {}).items():
-                ctx.mkdir(posixpath.dirname(path), parents=True)
-                ctx.write(path, content, mode="0644")
-        return 0, b"", b""
-    return 0, b"", b""
+        ctx.inst.setdefault("package_versions", {})[name] = version
+        for user in PACKAGE_USERS.get(name, []):
+            if user not in ctx.inst.setdefault("users", []):
+                ctx.inst["users"].append(user)
+        for path, content in PACKAGE_FILES.get(name, {}).items():
+            ctx.mkdir(posixpath.dirname(path), parents=True)
+            ctx.write(path, content, mode="0644")
+    if failed:
+        err += ("Errors were encountered while processing:\n" + "".join(f" {p}\n" for p in failed)).encode()
+        return 1, out, err
+    return 0, out, err
 
 
 def h_dpkg_query(ctx, args, stdin):
-    names = [a for a in args if not a.startswith("-")]
+    """dpkg-query -W|--show [PACKAGE...]: "<package>\t<version>" per installed package."""
     if "-W" not in args and "--show" not in args:
-        return 0, b"", b""
+        return _err("dpkg-query: error: need an action option\n\nUse --help for help about querying packages.", 2)
+    for a in args:
+        if a.startswith("-") and a not in ("-W", "--show"):
+            return _err(f"dpkg-query: error: unknown option {a}\n\nUse --help for help about querying packages.", 2)
+    names = [a for a in args if not a.startswith("-")]
     versions = ctx.inst.get("package_versions", {})
     out, code, err = b"", 0, b""
-    for n in names:
+    for n in names or sorted(versions):
         if n in versions:
             out += f"{n}\t{versions[n]}\n".encode()
         else:
@@ -428,17 +512,79 @@ def h_dpkg_query(ctx, args, stdin):
     return code, out, err
 
 
+GREP_USAGE = "Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information."
+GREP_SHORT = "vFqxEGicnshHwlLozZ"
+GREP_LONG = {"invert-match": "v", "fixed-strings": "F", "quiet": "q", "silent": "q", "line-regexp": "x",
+             "extended-regexp": "E", "basic-regexp": "G", "ignore-case": "i", "count": "c", "line-number": "n",
+             "no-messages": "s", "no-filename": "h", "with-filename": "H", "word-regexp": "w",
+             "files-with-matches": "l", "files-without-match": "L", "only-matching": "o"}
+
+
+def _bre_to_python(pattern):
+    """A POSIX basic regular expression as a Python one: in a BRE `+ ? | ( ) { }` are literal
+    unless escaped (GNU extensions), the other way round from Python."""
+    out, i = [], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            out.append(nxt if nxt in "+?|(){}" else "\\" + nxt)
+            i += 2
+            continue
+        out.append("\\" + ch if ch in "+?|(){}" else ch)
+        i += 1
+    return "".join(out)
+
+
 def h_grep(ctx, args, stdin):
-    """grep [-v] [-F] [-q] [-x] PATTERN [FILE...]: fixed strings with -F, else Python regexes."""
-    flags, rest = set(), []
-    for a in args:
-        if a.startswith("-") and len(a) > 1 and not rest:
-            flags.update(a[1:])
+    """grep [-vFqxEicnshHw] [-e PATTERN] PATTERN [FILE...] as GNU grep: fixed strings with -F,
+    basic regular expressions by default, extended ones with -E; exit 0 (lines selected),
+    1 (none), 2 (an error: bad option, unreadable file — unless a line was selected with -q)."""
+    flags, patterns, rest = set(), [], []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            rest.extend(args[i + 1:])
+            break
+        if a.startswith("--") and len(a) > 2:
+            name, eq, value = a[2:].partition("=")
+            if name == "regexp":
+                if not eq:
+                    i += 1
+                    if i >= len(args):
+                        return _err(f"grep: option '--regexp' requires an argument\n{GREP_USAGE}", 2)
+                    value = args[i]
+                patterns.append(value)
+            elif name in GREP_LONG and not eq:
+                flags.add(GREP_LONG[name])
+            else:
+                return _err(f"grep: unrecognized option '{a}'\n{GREP_USAGE}", 2)
+        elif a.startswith("-") and len(a) > 1:
+            j = 1
+            while j < len(a):
+                ch = a[j]
+                if ch == "e":
+                    value = a[j + 1:]
+                    if not value:
+                        i += 1
+                        if i >= len(args):
+                            return _err(f"grep: option requires an argument -- 'e'\n{GREP_USAGE}", 2)
+                        value = args[i]
+                    patterns.append(value)
+                    break
+                if ch not in GREP_SHORT:
+                    return _err(f"grep: invalid option -- '{ch}'\n{GREP_USAGE}", 2)
+                flags.add(ch)
+                j += 1
         else:
             rest.append(a)
-    if not rest:
-        return _err("Usage: grep [OPTION]... PATTERNS [FILE]...", 2)
-    pattern, files = rest[0], rest[1:]
+        i += 1
+    if not patterns:
+        if not rest:
+            return _err(GREP_USAGE, 2)
+        patterns, rest = [rest[0]], rest[1:]
+    files = rest
     texts, err, missing = [], b"", False
     for f in files or ["-"]:
         if f == "-":
@@ -446,26 +592,39 @@ def h_grep(ctx, args, stdin):
             continue
         data, why = ctx.read(f)
         if data is None:
-            err += f"grep: {f}: {why}\n".encode()
+            if "s" not in flags:
+                err += f"grep: {f}: {why}\n".encode()
             missing = True
             continue
         texts.append(data)
+    try:
+        if "F" in flags:
+            regexes = None
+        else:
+            rx = [p if "E" in flags else _bre_to_python(p) for p in patterns]
+            regexes = [re.compile(r, re.IGNORECASE if "i" in flags else 0) for r in rx]
+    except re.error as e:
+        return _err(f"grep: {e}", 2)
 
     def hit(line):
-        if "F" in flags:
-            found = line == pattern if "x" in flags else pattern in line
+        if regexes is None:
+            cmp_line = line.lower() if "i" in flags else line
+            subs = [p.lower() if "i" in flags else p for p in patterns]
+            found = any(cmp_line == p if "x" in flags else p in cmp_line for p in subs)
         else:
-            found = bool(re.fullmatch(pattern, line) if "x" in flags else re.search(pattern, line))
+            found = any(r.fullmatch(line) if "x" in flags else r.search(line) for r in regexes)
         return found != ("v" in flags)
 
     out = []
     for data in texts:
         out.extend(line for line in data.decode("utf-8", "replace").splitlines() if hit(line))
-    if missing and not out:
-        return 2, b"", err
     code = 0 if out else 1
     if "q" in flags:
-        return code, b"", err
+        return (0 if out else (2 if missing else 1)), b"", err
+    if missing:
+        code = 2
+    if "c" in flags:
+        return code, f"{len(out)}\n".encode(), err
     return code, ("\n".join(out) + ("\n" if out else "")).encode(), err
 
 
@@ -477,25 +636,58 @@ def h_apt(ctx, args, stdin):
     return 0, b"", b""
 
 
+UNIT_DIRS = ("/etc/systemd/system", "/run/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system")
+# Units of the Ubuntu cloud image that have no file in the fake file system.
+BASE_UNITS = {"ssh", "cron", "rsyslog", "snapd", "multipathd", "systemd-resolved", "systemd-networkd",
+              "systemd-journald", "systemd-timesyncd", "cloud-init", "cloud-final", "cloud-config", "k3s", "k3s-agent"}
+SYSTEMCTL_VERBS = {"start", "stop", "restart", "reload", "try-restart", "reload-or-restart", "enable", "disable",
+                   "is-active", "is-enabled", "is-failed", "status", "show", "cat", "daemon-reload", "list-units",
+                   "list-unit-files", "mask", "unmask", "kill", "reset-failed"}
+NEEDS_UNIT = {"start", "stop", "restart", "reload", "try-restart", "reload-or-restart", "enable", "disable",
+              "is-active", "is-enabled", "is-failed", "cat", "mask", "unmask", "kill"}
+CHANGES = {"start", "stop", "restart", "reload", "try-restart", "reload-or-restart", "enable", "disable",
+           "daemon-reload", "mask", "unmask", "kill", "reset-failed"}
+
+
+def _unit_name(u):
+    return u[:-8] if u.endswith(".service") else u
+
+
+def unit_exists(ctx, u):
+    """Whether systemd knows unit `u`: a unit file in the instance (written by cloud-init or a
+    package), or a unit of the base image."""
+    u = _unit_name(u)
+    return u in BASE_UNITS or any(ctx.is_file(f"{d}/{u}.service") for d in UNIT_DIRS)
+
+
 def h_systemctl(ctx, args, stdin):
+    """systemctl VERB [UNIT...] for the verbs meshlab uses (start/stop/restart/enable/disable
+    [--now], is-active [--quiet], status, daemon-reload): a unit must have a unit file, changes
+    need root; texts and exit codes as systemd 255 prints them."""
     words = [a for a in args if not a.startswith("-")]
+    quiet = "--quiet" in args or "-q" in args
     if not words:
-        return 0, b"", b""
+        return 0, b"", b""  # list-units; nothing to show
     verb, units = words[0], words[1:]
+    if verb not in SYSTEMCTL_VERBS:
+        return _err(f"Unknown command verb '{verb}'.")
+    if verb in NEEDS_UNIT and not units:
+        return _err("Too few arguments.")
     services = ctx.inst["services"]
-    if verb in ("start", "restart", "enable", "stop", "disable", "reload") and not ctx.root:
+    if verb in CHANGES and not ctx.root:
         return _err("Failed to " + verb + " " + " ".join(units) + ": Interactive authentication required.", 1)
+    if verb in ("start", "restart", "reload", "try-restart", "reload-or-restart", "stop", "enable", "disable", "kill"):
+        for u in units:
+            if not unit_exists(ctx, u):
+                if verb in ("enable", "disable"):
+                    return 1, b"", f"Failed to {verb} unit: Unit file {_unit_name(u)}.service does not exist.\n".encode()
+                return 5, b"", f"Failed to {verb} {_unit_name(u)}.service: Unit {_unit_name(u)}.service not found.\n".encode()
     for u in units:
-        u = u[:-8] if u.endswith(".service") else u
-        if verb in ("start", "restart", "reload", "enable", "stop", "disable") and u in PACKAGE_UNITS \
-                and PACKAGE_UNITS[u] not in ctx.inst.get("package_versions", {}):
-            if verb in ("enable", "disable"):
-                return 1, b"", f"Failed to {verb} unit: Unit file {u}.service does not exist.\n".encode()
-            return 5, b"", f"Failed to {verb} {u}.service: Unit {u}.service not found.\n".encode()
+        u = _unit_name(u)
         was = services.get(u)
-        if verb in ("start", "restart", "reload"):
+        if verb in ("start", "restart", "reload", "reload-or-restart"):
             services[u] = "active"
-        elif verb in ("stop",) or (verb == "disable" and "--now" in args):
+        elif verb in ("stop", "kill") or (verb == "disable" and "--now" in args):
             services[u] = "inactive"
         elif verb == "enable" and "--now" in args:
             services[u] = "active"
@@ -505,12 +697,15 @@ def h_systemctl(ctx, args, stdin):
             elif services.get(u) != "active" and was == "active":
                 SERVICE_HOOKS[u][1](ctx)
     if verb == "is-active":
-        states = [services.get(u[:-8] if u.endswith(".service") else u, "inactive") for u in units]
-        return (0 if all(s == "active" for s in states) else 3), ("\n".join(states) + "\n").encode(), b""
+        states = [services.get(_unit_name(u), "inactive") for u in units]
+        return (0 if any(s == "active" for s in states) else 3), \
+            (b"" if quiet else ("\n".join(states) + "\n").encode()), b""
     if verb == "status":
-        u = units[0] if units else ""
+        u = _unit_name(units[0]) if units else ""
+        if units and not unit_exists(ctx, u):
+            return 4, b"", f"Unit {u}.service could not be found.\n".encode()
         state = services.get(u, "inactive")
-        return (0 if state == "active" else 3), f"● {u}.service\n     Active: {state}\n".encode(), b""
+        return (0 if state == "active" else 3), f"\u25cf {u}.service\n     Active: {state}\n".encode(), b""
     return 0, b"", b""
 
 
@@ -583,7 +778,8 @@ PACKAGE_FILES = {
         "/usr/local/bin/istio-start.sh": b"#!/bin/bash\n",
     },
 }
-PACKAGE_UNITS = {"istio": "istio-sidecar"}
+# Accounts a package's maintainer scripts create (istio-sidecar's postinst adds istio-proxy).
+PACKAGE_USERS = {"istio-sidecar": ["istio-proxy"]}
 
 # unit -> (on becoming active / restarted, on stopping): effects beyond the instance, filled
 # in by modules that need the world (vmmesh: the sidecar's auto-registration with istiod).
