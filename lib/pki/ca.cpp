@@ -5,6 +5,7 @@
 #include "pki/key.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
+#include "util/parallel.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -301,6 +302,24 @@ void ensure_intermediate(const lab::Ca& ca, const RootSource& root, const fs::pa
   }
 }
 
+// True when `cluster`'s intermediate is complete and exactly as its record says it was
+// checked, against `root_pem` (the lab root's certificate, read once by the caller). The
+// files' fingerprint is the one ensure_intermediate records.
+bool intermediate_recorded(const fs::path& ca_dir, const std::string& root_pem, const std::string& cluster) {
+  check_cluster_name(cluster);
+  const fs::path dir = ca_dir / cluster;
+  static constexpr const char* k_files[] = {"ca-cert.pem", "ca-key.pem", "root-cert.pem", "cert-chain.pem"};
+  std::vector<std::string> contents;
+  try {
+    for (const char* name : k_files) contents.push_back(util::read_file(dir / name));
+  } catch (const Error&) {
+    return false; // missing or unreadable: ensure_intermediate says what to do
+  }
+  std::vector<NamedContent> parts{{"root-cert.pem", root_pem}};
+  for (std::size_t i = 0; i < contents.size(); ++i) parts.push_back({k_files[i], contents[i]});
+  return is_recorded(ca_dir / k_records / cluster, fingerprint_of(parts));
+}
+
 } // namespace
 
 std::vector<CaFile> ensure_ca(const lab::Ca& ca, const std::vector<std::string>& clusters, const fs::path& out_dir,
@@ -319,8 +338,22 @@ std::vector<CaFile> ensure_ca(const lab::Ca& ca, const std::vector<std::string>&
       {"ca/root-cert.pem", "", "root certificate (the trust anchor every cluster shares)"},
       {"ca/root-key.pem", "", "root private key (signs the per-cluster intermediates)"},
   };
-  for (const auto& cluster : clusters) {
-    ensure_intermediate(ca, parsed_root, ca_dir, cluster);
+  // A re-render of an unchanged tree finds every intermediate as recorded: that check reads
+  // and hashes five files per cluster, so it runs on every core; the rest (issuing,
+  // parsing) goes one cluster at a time as before.
+  std::string root_pem;
+  try {
+    root_pem = util::read_file(ca_dir / "root-cert.pem");
+  } catch (const Error&) {
+    // No root yet: nothing is recorded either.
+  }
+  std::vector<char> recorded(clusters.size(), 0);
+  util::parallel_for(clusters.size(), 8, [&](std::size_t i, std::size_t) {
+    recorded[i] = intermediate_recorded(ca_dir, root_pem, clusters[i]) ? 1 : 0;
+  });
+  for (std::size_t i = 0; i < clusters.size(); ++i) {
+    const auto& cluster = clusters[i];
+    if (!recorded[i]) ensure_intermediate(ca, parsed_root, ca_dir, cluster);
     const std::string dir = "ca/" + cluster + "/";
     files.push_back(
         {dir + "ca-cert.pem", cluster, "intermediate certificate (istiod signs workload certificates with it)"});

@@ -2,6 +2,7 @@
 
 #include "render/mesh_detail.hpp"
 #include "util/error.hpp"
+#include "util/parallel.hpp"
 
 #include <fmt/format.h>
 
@@ -64,11 +65,21 @@ std::string_view purpose_of(std::string_view component) {
 } // namespace
 
 std::vector<Artifact> render_mesh(const lab::Lab& lab, const TemplateSource& templates) {
-  std::vector<Artifact> out;
-  std::vector<mesh::ClusterReleases> istio;
-  for (const auto* cluster : lab.workload_clusters()) {
+  // Each cluster's Helm values and Istio, ingress and DNS resources depend on nothing
+  // rendered for another cluster, so clusters render on every core. A TemplateSource
+  // caches parsed templates that kainjow mutates while rendering: each extra thread gets
+  // its own copy, made before the threads start.
+  const auto clusters = lab.workload_clusters();
+  constexpr std::size_t k_min_per_thread = 8;
+  std::vector<TemplateSource> copies(util::parallel_workers(clusters.size(), k_min_per_thread) - 1, templates);
+  std::vector<std::vector<Artifact>> per_cluster(clusters.size());
+  std::vector<mesh::ClusterReleases> istio(clusters.size());
+  util::parallel_for(clusters.size(), k_min_per_thread, [&](std::size_t i, std::size_t worker) {
+    const TemplateSource& source = worker == 0 ? templates : copies[worker - 1];
+    const auto* cluster = clusters[i];
+    auto& out = per_cluster[i];
     const auto& dir = mesh::path_component(cluster->name, "clusters." + cluster->name);
-    auto releases = mesh::istio_releases(lab, *cluster, templates);
+    auto releases = mesh::istio_releases(lab, *cluster, source);
     for (const auto& release : releases)
       out.push_back(Artifact{.path = fmt::format("clusters/{}/helm/{}.yaml", dir, release.component),
                              .kind = "helm-values",
@@ -76,11 +87,13 @@ std::vector<Artifact> render_mesh(const lab::Lab& lab, const TemplateSource& tem
                              .purpose = fmt::format("Helm values of chart {} ({}) on {}", release.chart,
                                                     purpose_of(release.component), cluster->name),
                              .content = release.values});
-    for (auto& artifact : mesh::istio_resources(lab, *cluster, templates)) out.push_back(std::move(artifact));
-    for (auto& artifact : mesh::ingress_resources(lab, *cluster, templates)) out.push_back(std::move(artifact));
-    if (auto dns = mesh::coredns_config(lab, *cluster, templates)) out.push_back(std::move(*dns));
-    istio.push_back({cluster, std::move(releases)});
-  }
+    for (auto& artifact : mesh::istio_resources(lab, *cluster, source)) out.push_back(std::move(artifact));
+    for (auto& artifact : mesh::ingress_resources(lab, *cluster, source)) out.push_back(std::move(artifact));
+    if (auto dns = mesh::coredns_config(lab, *cluster, source)) out.push_back(std::move(*dns));
+    istio[i] = {cluster, std::move(releases)};
+  });
+  std::vector<Artifact> out;
+  for (auto& artifacts : per_cluster) std::move(artifacts.begin(), artifacts.end(), std::back_inserter(out));
   for (const auto& vm : lab.vms)
     for (auto& artifact : mesh::vm_resources(lab, vm, templates)) out.push_back(std::move(artifact));
   for (auto& artifact : mesh::argocd_manifests(lab, istio, templates)) out.push_back(std::move(artifact));
