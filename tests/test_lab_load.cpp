@@ -305,6 +305,13 @@ TEST_CASE("lab::load defaults") {
                               "t.yaml");
     CHECK(result.lab.apps[0].values_yaml == "version: \"1.0\"\nn: 1.0\nlist:\n  - a\n  - b: c\nempty: ~\n");
   }
+  SUBCASE("keys keep their quotes: a quoted \"on\" or \"8080\" stays a string") {
+    auto result = load_string(head + "clusters: {a: {provider: kind}}\napps:\n  x:\n    values:\n"
+                                     "      \"on\": 1\n      \"8080\": http\n      'a b': c\n      app.kubernetes.io/name: x\n      n: 2\n",
+                              "t.yaml");
+    CHECK(result.lab.apps[0].values_yaml ==
+          "\"on\": 1\n\"8080\": http\n\"a b\": c\napp.kubernetes.io/name: x\nn: 2\n");
+  }
 }
 
 TEST_CASE("lab::load_valid_lab built-in") {

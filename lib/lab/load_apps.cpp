@@ -5,7 +5,6 @@
 
 #include <fmt/format.h>
 
-#include <cctype>
 
 namespace meshlab::lab::detail {
 
@@ -18,8 +17,8 @@ constexpr std::size_t k_max_values_nodes = 100000;
 
 // Walks Helm values, recording positions (so the validator can point at a `${var}`),
 // reporting duplicate keys, and writing them again as block YAML in the order written. A
-// scalar written plain reads back the same written plain in block context; a quoted one
-// stays quoted ("1.0" must not become a number in Helm).
+// key or scalar written plain reads back the same written plain in block context; a quoted
+// one stays quoted ("1.0" must not become a number in Helm, nor "on": a boolean key).
 class ValuesWriter {
 public:
   explicit ValuesWriter(Reader& reader) : m_reader(reader) {}
@@ -37,15 +36,6 @@ public:
   const std::string& text() const { return m_out; }
 
 private:
-  // Keys are strings to Helm; those that need no quotes in any YAML reader stay bare.
-  static bool bare_key(std::string_view key) {
-    if (key.empty() || key.front() == '-') return false;
-    for (const char ch : key)
-      if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.' || ch == '/'))
-        return false;
-    return true;
-  }
-
   // A mapping or list as block lines at `indent`; `inline_first`: its first line goes
   // right after a "- " already written.
   void emit(const Field& field, int indent, bool inline_first) {
@@ -59,7 +49,7 @@ private:
       MapReader m(m_reader, field.value, field.path, field.at);
       for (const auto& child : m.fields()) {
         line_start();
-        m_out += bare_key(child.key) ? child.key : util::yaml_quote(child.key);
+        m_out += child.key_quoted ? util::yaml_quote(child.key) : child.key; // as written, like values
         m_out += ':';
         emit_value(child, indent, false);
       }
@@ -81,8 +71,7 @@ private:
       return;
     }
     const auto& node = field.value;
-    const bool collection = node.is_map() || node.is_sequence();
-    if (collection && (node.is_map() ? !node.entries().empty() : !node.items().empty())) {
+    if (node.size() > 0) { // a non-empty mapping or list
       if (node.is_map() && in_list) {
         m_out += ' ';
         emit(field, indent + 2, true);

@@ -151,6 +151,7 @@ MapReader::MapReader(Reader& reader, const YamlNode& node, std::string path, Pos
     }
     Field field{key.scalar(), value, child_path(m_path, key.scalar()), key_at,
                 starts_on_key_line(value) ? m_reader.position(value, key_at) : key_at};
+    field.key_quoted = key.quoted();
     bool duplicate = false;
     for (const auto& earlier : m_fields) {
       if (earlier.key != field.key) continue;

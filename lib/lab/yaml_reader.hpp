@@ -32,6 +32,7 @@ struct Field {
   Position key_at;    // where the key was written
   Position at;        // where the value was written (the key's position for block
                       // collections and empty values, where the key is the useful spot)
+  bool key_quoted = false; // the key was written in quotes (so "on" or "1" is a string)
 };
 
 // Collects diagnostics and positions for one file.
