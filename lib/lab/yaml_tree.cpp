@@ -16,6 +16,11 @@ const std::string& YamlNode::scalar() const {
   return is_scalar() ? data().scalar : k_none;
 }
 
+std::size_t YamlNode::size() const {
+  if (is_sequence()) return data().children.size();
+  return is_map() ? data().children.size() / 2 : 0;
+}
+
 std::vector<YamlNode> YamlNode::items() const {
   std::vector<YamlNode> out;
   if (!is_sequence()) return out;

@@ -51,6 +51,8 @@ public:
   int line() const { return defined() ? data().line : -1; }
   int column() const { return defined() ? data().column : -1; }
 
+  // How many items a sequence has, or entries a map; 0 for anything else.
+  std::size_t size() const;
   // A sequence's items, in order.
   std::vector<YamlNode> items() const;
   // A map's entries, in the order written (duplicates included: the reader reports them).

@@ -67,7 +67,7 @@ void emit(const lab::YamlNode& node, int indent, bool inline_first, Writer& out)
 // Writes what follows "key:" or "-": a scalar or empty collection on the same line, a
 // nested collection on the next lines (a mapping inside a sequence item starts inline).
 void emit_value(const lab::YamlNode& value, int indent, bool in_sequence, Writer& out) {
-  if (value.is_map() && !value.entries().empty()) {
+  if (value.is_map() && value.size() > 0) {
     if (in_sequence) {
       out.text(" ");
       emit(value, indent + 2, true, out);
@@ -75,7 +75,7 @@ void emit_value(const lab::YamlNode& value, int indent, bool in_sequence, Writer
       out.text("\n");
       emit(value, indent + 2, false, out);
     }
-  } else if (value.is_sequence() && !value.items().empty()) {
+  } else if (value.is_sequence() && value.size() > 0) {
     out.text("\n");
     emit(value, indent + 2, false, out);
   } else if (value.is_map()) {
@@ -120,7 +120,7 @@ AppValues::AppValues(const std::string& yaml, const std::string& what) {
   const lab::YamlNode root = stream.documents().empty() ? lab::YamlNode() : stream.documents().front();
   if (root.defined() && !root.is_null() && !root.is_map())
     throw Error(fmt::format("{}: Helm values must be a mapping of keys to values", what));
-  m_empty = !root.is_map() || root.entries().empty();
+  m_empty = !root.is_map() || root.size() == 0;
   if (m_empty) return;
   try {
     Writer writer;
