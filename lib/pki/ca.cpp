@@ -270,17 +270,19 @@ CertPtr check_intermediate(const Root& root, const fs::path& root_cert_path, con
 // The root, parsed on first use.
 using RootSource = std::function<const Root&()>;
 
+// An intermediate's files, as istiod's plugged-in CA reads them from the cacerts secret.
+constexpr const char* k_intermediate_files[] = {"ca-cert.pem", "ca-key.pem", "root-cert.pem", "cert-chain.pem"};
+
 void ensure_intermediate(const lab::Ca& ca, const RootSource& root, const fs::path& ca_dir,
                          const std::string& cluster) {
   check_cluster_name(cluster);
   const fs::path dir = ca_dir / cluster;
-  static constexpr const char* k_files[] = {"ca-cert.pem", "ca-key.pem", "root-cert.pem", "cert-chain.pem"};
   std::vector<std::string> present;
   std::vector<std::string> missing;
-  for (const char* name : k_files) (file_exists(dir / name) ? present : missing).emplace_back(name);
+  for (const char* name : k_intermediate_files) (file_exists(dir / name) ? present : missing).emplace_back(name);
   // The lab's root is part of what was checked: a cluster checked against another root is not.
   std::vector<fs::path> checked{ca_dir / "root-cert.pem"};
-  for (const char* name : k_files) checked.push_back(dir / name);
+  for (const char* name : k_intermediate_files) checked.push_back(dir / name);
   const fs::path record = ca_dir / k_records / cluster;
   if (present.empty()) {
     // Ingress certificates (host_cert.hpp) of an intermediate that is gone chain to nothing;
@@ -290,8 +292,8 @@ void ensure_intermediate(const lab::Ca& ca, const RootSource& root, const fs::pa
     const CertPtr cert = issue_intermediate(ca, root(), cluster, dir);
     write_record(record, fingerprint(checked), cert.get());
   } else if (missing.empty()) {
+    // ensure_ca only comes here when the record does not vouch for these files.
     const std::string current = fingerprint(checked);
-    if (is_recorded(record, current)) return;
     const CertPtr cert = check_intermediate(root(), ca_dir / "root-cert.pem", cluster, dir);
     write_record(record, current, cert.get());
   } else {
@@ -308,15 +310,14 @@ void ensure_intermediate(const lab::Ca& ca, const RootSource& root, const fs::pa
 bool intermediate_recorded(const fs::path& ca_dir, const std::string& root_pem, const std::string& cluster) {
   check_cluster_name(cluster);
   const fs::path dir = ca_dir / cluster;
-  static constexpr const char* k_files[] = {"ca-cert.pem", "ca-key.pem", "root-cert.pem", "cert-chain.pem"};
   std::vector<std::string> contents;
   try {
-    for (const char* name : k_files) contents.push_back(util::read_file(dir / name));
+    for (const char* name : k_intermediate_files) contents.push_back(util::read_file(dir / name));
   } catch (const Error&) {
     return false; // missing or unreadable: ensure_intermediate says what to do
   }
   std::vector<NamedContent> parts{{"root-cert.pem", root_pem}};
-  for (std::size_t i = 0; i < contents.size(); ++i) parts.push_back({k_files[i], contents[i]});
+  for (std::size_t i = 0; i < contents.size(); ++i) parts.push_back({k_intermediate_files[i], contents[i]});
   return is_recorded(ca_dir / k_records / cluster, fingerprint_of(parts));
 }
 

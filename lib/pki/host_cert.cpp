@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <unordered_map>
 
@@ -26,17 +27,23 @@ namespace {
 // valid TLS for a month without anyone thinking about it.
 constexpr auto k_renew_before = std::chrono::hours(24 * 30);
 
-// Whether the pair in `dir` is a usable certificate for `host`, issued by `intermediate`
-// (the cluster's current ca-cert.pem) and chaining to `root_pem`.
-bool still_good(const fs::path& dir, const std::string& intermediate, const std::string& root_pem,
-                const std::string& host) {
+// A host's certificate chain and key as read from its directory.
+struct HostPair {
+  std::string chain_pem;
+  std::string key_pem;
+};
+
+// Whether `pair` (read from `dir`) is a usable certificate for `host`, issued by
+// `intermediate` (the cluster's current ca-cert.pem) and chaining to `root_pem`.
+bool still_good(const HostPair& pair, const fs::path& dir, const std::string& intermediate,
+                const std::string& root_pem, const std::string& host) {
   try {
-    const auto chain = util::read_file(dir / "tls.crt");
+    const auto& chain = pair.chain_pem;
     const auto certs = parse_certificates(chain, (dir / "tls.crt").string());
     if (certs.size() != 2 || certificate_pem(certs[1].get()) != certificate_pem(parse_certificate(
                                                                     intermediate, "ca-cert.pem").get()))
       return false;
-    const auto key = parse_private_key(util::read_file(dir / "tls.key"), (dir / "tls.key").string());
+    const auto key = parse_private_key(pair.key_pem, (dir / "tls.key").string());
     if (!key_matches(key.get(), certs[0].get())) return false;
     if (!verify_chain(chain, root_pem, host)) return false;
     // A certificate never outlives its intermediate; one that ends with it is as good as
@@ -132,29 +139,30 @@ std::vector<CaFile> ensure_host_certificates(const fs::path& out_dir, const std:
     const auto issuer = fingerprint_of({{"root-cert.pem", root_pem}, {"ca-cert.pem", intermediate}});
     const auto record_path = host_records_path(out_dir, cluster);
     auto records = read_host_records(record_path);
+    const auto fingerprint_of_pair = [&issuer](const HostPair& p) {
+      return fingerprint_of({{"issuer", issuer}, {"tls.crt", p.chain_pem}, {"tls.key", p.key_pem}});
+    };
     bool changed = false;
     for (const auto& host : by_cluster.at(cluster)) {
       const auto dir = out_dir / host_certificate_dir(cluster, host);
-      std::string current;
+      std::optional<HostPair> pair;
       try {
-        current = fingerprint_of({{"issuer", issuer},
-                                  {"tls.crt", util::read_file(dir / "tls.crt")},
-                                  {"tls.key", util::read_file(dir / "tls.key")}});
+        pair = HostPair{util::read_file(dir / "tls.crt"), util::read_file(dir / "tls.key")};
       } catch (const Error&) {
         // Not there yet (or unreadable): issued below.
       }
       const auto it = records.find(host);
-      if (!current.empty() && it != records.end() && it->second.fingerprint == current &&
+      if (pair && it != records.end() && it->second.fingerprint == fingerprint_of_pair(*pair) &&
           std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) < it->second.look_again)
         continue;
-      if (current.empty() || !still_good(dir, intermediate, root_pem, host)) {
+      if (!pair || !still_good(*pair, dir, intermediate, root_pem, host)) {
         const auto issued = issue_server_certificate(out_dir, cluster, {host});
         util::write_file_atomic(dir / "tls.key", issued.key_pem, fs::perms(0600));
         util::write_file_atomic(dir / "tls.crt", issued.chain_pem, fs::perms(0644));
+        pair = HostPair{issued.chain_pem, issued.key_pem};
       }
-      const auto chain = util::read_file(dir / "tls.crt");
-      records[host] = {fingerprint_of({{"issuer", issuer}, {"tls.crt", chain}, {"tls.key", util::read_file(dir / "tls.key")}}),
-                       look_again_at(inspect_certificate(chain, (dir / "tls.crt").string()).not_after)};
+      records[host] = {fingerprint_of_pair(*pair),
+                       look_again_at(inspect_certificate(pair->chain_pem, (dir / "tls.crt").string()).not_after)};
       changed = true;
     }
     if (changed) write_host_records(record_path, records);
