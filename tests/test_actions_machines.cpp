@@ -11,6 +11,7 @@
 #include "providers/multipass.hpp"
 #include "render/render.hpp"
 #include "support/loopback_http.hpp"
+#include "support/machine_plan.hpp"
 #include "support/recording_runner.hpp"
 #include "support/temp_dir.hpp"
 #include "util/error.hpp"
@@ -65,14 +66,6 @@ struct Launch {
   providers::External external;
   actions::LaunchContext ctx;
 };
-
-plan::Plan machine_plan(const actions::LaunchContext& ctx) {
-  plan::PlanBuilder builder;
-  actions::add_registry_steps(builder, ctx);
-  actions::add_vm_steps(builder, ctx);
-  actions::add_cluster_steps(builder, ctx);
-  return builder.build();
-}
 
 std::vector<std::string> needs_of(const plan::Plan& plan, const std::string& id) {
   const auto* step = plan.find(id);
@@ -137,7 +130,7 @@ TEST_CASE("actions::add_cluster_steps") {
   SUBCASE("kind lab: every cluster up to ready, mirrors after the kind network, ready after MetalLB") {
     const auto lab = example_lab("kind-locality");
     Launch launch(lab, runner, state.path());
-    const auto plan = machine_plan(launch.ctx);
+    const auto plan = test::machine_plan(launch.ctx);
     CHECK(needs_of(plan, "registry/docker.io").empty());
     CHECK(needs_of(plan, "registry/docker.io/kind-network") ==
           std::vector<std::string>{"cluster/east/create", "registry/docker.io"});
@@ -159,7 +152,7 @@ TEST_CASE("actions::add_cluster_steps") {
   SUBCASE("multipass lab: k3s nodes need the caches, VMs need nothing") {
     const auto lab = example_lab("multi-primary");
     Launch launch(lab, runner, state.path());
-    const auto plan = machine_plan(launch.ctx);
+    const auto plan = test::machine_plan(launch.ctx);
     CHECK(needs_of(plan, "cluster/kube-01/create") ==
           std::vector<std::string>{"registry/docker.io", "registry/ghcr.io", "registry/quay.io"});
     CHECK(needs_of(plan, "vm/virt-01/create").empty());
@@ -172,7 +165,7 @@ TEST_CASE("actions::add_cluster_steps") {
       CAPTURE(name);
       const auto lab = example_lab(name);
       Launch launch(lab, runner, state.path());
-      const auto plan = machine_plan(launch.ctx);
+      const auto plan = test::machine_plan(launch.ctx);
       for (const auto& cluster : lab.clusters) CHECK(plan.find("cluster/" + cluster.name + "/ready") != nullptr);
       for (const auto& vm : lab.vms) CHECK(plan.find("vm/" + vm.name + "/create") != nullptr);
     }
@@ -181,9 +174,9 @@ TEST_CASE("actions::add_cluster_steps") {
     const auto lab = example_lab("kind-locality");
     Launch launch(lab, runner, state.path());
     util::write_file_atomic(state / "clusters/east/kind-config.yaml", "name: mesh-east\n");
-    const auto first = machine_plan(launch.ctx);
+    const auto first = test::machine_plan(launch.ctx);
     util::write_file_atomic(state / "clusters/east/kind-config.yaml", "name: mesh-east\n# changed\n");
-    const auto second = machine_plan(launch.ctx);
+    const auto second = test::machine_plan(launch.ctx);
     for (const auto& step : first.steps()) {
       CAPTURE(step.id);
       CHECK((step.inputs_hash != second.find(step.id)->inputs_hash) == (step.id == "cluster/east/create"));
@@ -199,7 +192,7 @@ TEST_CASE("actions::machines steps") {
     const auto lab = example_lab("multi-primary");
     Launch launch(lab, runner, state.path());
     util::write_file_atomic(state / "vms/virt-01/cloud-init.yaml", "#cloud-config\nhostname: virt-01\n");
-    const auto plan = machine_plan(launch.ctx);
+    const auto plan = test::machine_plan(launch.ctx);
     const Argv list{"multipass", "list", "--format", "json"};
     std::string listed = R"({"list": []})";
     runner.on(list, [&](const exec::Command&) { return Completed{.out = listed}; });
@@ -221,7 +214,7 @@ TEST_CASE("actions::machines steps") {
     run_step(*plan.find("vm/virt-01/create"), runner, status);
     CHECK(status.warnings.empty());
     util::write_file_atomic(state / "vms/virt-01/cloud-init.yaml", "#cloud-config\nhostname: virt-01-new\n");
-    run_step(*machine_plan(launch.ctx).find("vm/virt-01/create"), runner, status);
+    run_step(*test::machine_plan(launch.ctx).find("vm/virt-01/create"), runner, status);
     REQUIRE(status.warnings.size() == 1);
     CHECK(status.warnings[0].find("virt-01 was created from an earlier version of its cloud-init user-data") == 0);
     CHECK(runner.count({"multipass", "launch"}) == 1);
@@ -234,7 +227,7 @@ TEST_CASE("actions::machines steps") {
   SUBCASE("kubeconfig: written 0600 under the context name, facts for later steps") {
     const auto lab = example_lab("kind-locality");
     Launch launch(lab, runner, state.path());
-    const auto plan = machine_plan(launch.ctx);
+    const auto plan = test::machine_plan(launch.ctx);
     const std::string kind_config = R"(apiVersion: v1
 kind: Config
 clusters: [{name: kind-mesh-east, cluster: {server: "https://127.0.0.1:40001"}}]
@@ -261,7 +254,7 @@ contexts: [{name: kind-mesh-east, context: {cluster: kind-mesh-east, user: kind-
   SUBCASE("ready: waits for every node, then fixes only wrong or missing locality labels") {
     const auto lab = example_lab("kind-locality");
     Launch launch(lab, runner, state.path());
-    const auto plan = machine_plan(launch.ctx);
+    const auto plan = test::machine_plan(launch.ctx);
     const auto get_nodes = kubectl(launch.ctx, "east", {"get", "nodes", "-o", "json"});
     const auto cp = node("mesh-east-control-plane", true, {{"topology.kubernetes.io/region", "east"}});
     const auto w1 = node("mesh-east-worker", true,
@@ -290,7 +283,7 @@ contexts: [{name: kind-mesh-east, context: {cluster: kind-mesh-east, user: kind-
     Launch launch(lab, runner, state.path());
     const std::string hosts = "server = \"https://registry-1.docker.io\"\n";
     util::write_file_atomic(state / "clusters/east/containerd/certs.d/docker.io/hosts.toml", hosts);
-    const auto plan = machine_plan(launch.ctx);
+    const auto plan = test::machine_plan(launch.ctx);
     runner.on({"kind", "get", "nodes", "--name", "mesh-east"},
               Completed{.out = "mesh-east-control-plane\nmesh-east-worker\nmesh-east-worker2\n"});
     run_step(*plan.find("cluster/east/mirrors"), runner);
@@ -306,7 +299,7 @@ contexts: [{name: kind-mesh-east, context: {cluster: kind-mesh-east, user: kind-
   SUBCASE("registry: start-or-run, then the kind network join; verify asks docker and /v2/") {
     const auto lab = example_lab("kind-locality");
     Launch launch(lab, runner, state.path());
-    const auto plan = machine_plan(launch.ctx);
+    const auto plan = test::machine_plan(launch.ctx);
     runner.on({"docker", "inspect", "--type", "container", "-f", "{{json .NetworkSettings.Networks.kind}}",
                "mesh-registry-docker-io"},
               Completed{.out = "null\n"});
@@ -395,7 +388,7 @@ TEST_CASE("actions::loadbalancer step") {
   const ScopedEnv url("MESHLAB_METALLB_MANIFEST_URL", server.url("/metallb-native.yaml"));
   const auto lab = example_lab("kind-locality");
   Launch launch(lab, runner, state.path());
-  const auto plan = machine_plan(launch.ctx);
+  const auto plan = test::machine_plan(launch.ctx);
   const auto& step = *plan.find("cluster/west/loadbalancer");
 
   runner.on(kubectl(launch.ctx, "west",
@@ -506,7 +499,7 @@ TEST_CASE("actions::machines in a dry run") {
   const auto lab = example_lab("kind-locality");
   Launch launch(lab, runner, state.path());
   launch.ctx.dry_run = true;
-  const auto plan = machine_plan(launch.ctx);
+  const auto plan = test::machine_plan(launch.ctx);
   NullStatus status;
   const auto started = std::chrono::steady_clock::now();
   const auto result = plan::execute(plan, runner, status, plan::ExecuteOptions{.jobs = 1});
@@ -551,7 +544,7 @@ clusters:
   REQUIRE(loaded.diagnostics.empty());
   const auto& lab = loaded.lab;
   Launch launch(lab, runner, state.path());
-  const auto plan = machine_plan(launch.ctx);
+  const auto plan = test::machine_plan(launch.ctx);
 
   SUBCASE("create only checks the API; ready adds missing labels but never overwrites a cloud's") {
     CHECK(plan.find("cluster/prod/create")->title == "Checking external cluster prod (context prod-admin)");

@@ -13,6 +13,7 @@
 #include "providers/registry_cache.hpp"
 #include "render/render.hpp"
 #include "support/fake_tools.hpp"
+#include "support/machine_plan.hpp"
 #include "support/loopback_http.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
@@ -102,15 +103,6 @@ runcmd:
   util::write_file_atomic(state / "vms/db/cloud-init.yaml", "#cloud-config\nhostname: fk-db\n");
 }
 
-// Registries, VMs and clusters of the lab, as launch plans them.
-plan::Plan machine_plan(const actions::LaunchContext& ctx) {
-  plan::PlanBuilder builder;
-  actions::add_registry_steps(builder, ctx);
-  actions::add_vm_steps(builder, ctx);
-  actions::add_cluster_steps(builder, ctx);
-  return builder.build();
-}
-
 // Runs `plan`; every step must finish.
 plan::ExecuteResult execute_all(const plan::Plan& plan, exec::Runner& runner) {
   QuietStatus status;
@@ -149,7 +141,7 @@ TEST_CASE("actions::machines against the fake tools") {
                                    }};
   actions::check_machine_tools(ctx, runner);
 
-  const auto plan = machine_plan(ctx);
+  const auto plan = test::machine_plan(ctx);
   const auto result = execute_all(plan, runner);
   REQUIRE(result.ok());
 
@@ -212,7 +204,7 @@ TEST_CASE("actions::machines of the rendered example labs against the fake tools
                                        if (p == lab::Provider::kind) return kind;
                                        return external;
                                      }};
-    const auto result = execute_all(machine_plan(ctx), runner);
+    const auto result = execute_all(test::machine_plan(ctx), runner);
     for (const auto& cluster : lab.clusters) {
       CAPTURE(cluster.name);
       // Every node came up with the lab's locality: nothing needed repair.
