@@ -54,7 +54,6 @@ class Gateway:
         self.opts = opts
         self.contexts = {}
         self.lock = threading.Lock()
-        self.tmp = tempfile.mkdtemp(prefix="meshlab-ingress-")
 
     def kubectl(self, *args, input=None):
         argv = [os.path.join(HERE, "kubectl"), "--kubeconfig", self.opts.kubeconfig, "--context", self.opts.context]
@@ -92,14 +91,17 @@ class Gateway:
         data = json.loads(out).get("data") or {}
         if "tls.crt" not in data or "tls.key" not in data:
             return None
-        cert = os.path.join(self.tmp, name + ".crt")
-        key = os.path.join(self.tmp, name + ".key")
-        with open(cert, "wb") as f:
-            f.write(base64.b64decode(data["tls.crt"]))
-        with open(os.open(key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
-            f.write(base64.b64decode(data["tls.key"]))
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(cert, key)
+        # ssl only loads a chain from files; they live only as long as the load, so no key
+        # is left behind in /tmp however the gateway ends.
+        with tempfile.TemporaryDirectory(prefix="meshlab-ingress-") as tmp:
+            cert = os.path.join(tmp, "tls.crt")
+            key = os.path.join(tmp, "tls.key")
+            with open(cert, "wb") as f:
+                f.write(base64.b64decode(data["tls.crt"]))
+            with open(os.open(key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
+                f.write(base64.b64decode(data["tls.key"]))
+            ctx.load_cert_chain(cert, key)
         with self.lock:
             self.contexts[host] = ctx
         return ctx

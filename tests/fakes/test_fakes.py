@@ -1578,8 +1578,11 @@ class TestIngressTls(FakeTestCase):
         lab_ca, other_ca = self.make_ca("lab"), self.make_ca("other")
         self.secret(lab_ca)
         kubeconfig = os.path.join(self.home, ".kube", "config")
+        gateway_tmp = os.path.join(self.tmp, "gateway-tmp")  # where it may stage the chain and key
+        os.makedirs(gateway_tmp)
         proc = subprocess.Popen([os.path.join(HERE, "ingress_tls.py"), "--kubeconfig", kubeconfig, "--context", "kind-one",
-                                 "--exit-on-stdin-eof"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=self.env)
+                                 "--exit-on-stdin-eof"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                env=dict(self.env, TMPDIR=gateway_tmp))
         try:
             url = proc.stdout.readline().strip()
             u = urllib.parse.urlsplit(url)
@@ -1590,6 +1593,7 @@ class TestIngressTls(FakeTestCase):
             self.assertIn({"name": "https", "port": u.port, "protocol": "TCP", "targetPort": 8443}, svc["spec"]["ports"])
             answer = self.get(url, os.path.join(lab_ca, "ca.crt"), self.HOST)
             self.assertTrue(answer.startswith("HTTP/1.1 200"), answer)
+            self.assertEqual(os.listdir(gateway_tmp), [], "the host's key was left on disk")
             with self.assertRaises(ssl.SSLCertVerificationError):
                 self.get(url, os.path.join(other_ca, "ca.crt"), self.HOST)
             with self.assertRaises(ssl.SSLError):
