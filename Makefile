@@ -10,7 +10,7 @@ LAB ?=
 # python3-yaml check docs/lab.schema.json against the labs (tests/schema_check.py).
 DEB_PACKAGES := build-essential cmake pkg-config libcli11-dev libyaml-cpp-dev libyaml-dev libfmt-dev doctest-dev \
   libcurl4-openssl-dev libssl-dev libkainjow-mustache-dev nlohmann-json3-dev cloud-init openssl python3 \
-  python3-jsonschema python3-yaml time ccache
+  python3-jsonschema python3-yaml time ccache libmimalloc-dev
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
