@@ -16,7 +16,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <deque>
 #include <set>
 
 namespace meshlab::render::mesh {
@@ -33,10 +32,14 @@ int wave_of(std::string_view component) {
 }
 constexpr int k_app_wave = 0;
 
+// One Application to render: what it installs (an Istio component or an app) on which
+// cluster. Its template data is made only when it renders, on a render thread.
 struct Application {
   std::string name;
-  std::string cluster; // as written in the lab
-  Data data;
+  const lab::Cluster* cluster;
+  const IstioRelease* release = nullptr; // an Istio component, or
+  const lab::App* app = nullptr;         // an app, with
+  const AppValues* values = nullptr;     // its values
 };
 
 Data quoted_list(const std::vector<std::string>& items) {
@@ -89,8 +92,8 @@ void set_values(Data& data, const std::string& release, const std::string& value
   }
 }
 
-Application istio_application(const lab::Lab& lab, const lab::Cluster& cluster, const IstioRelease& release) {
-  const auto name = fmt::format("{}-{}", cluster.name, release.component);
+Data istio_application(const lab::Lab& lab, const lab::Cluster& cluster, const std::string& name,
+                       const IstioRelease& release) {
   auto data = application_base(lab, cluster, name, "component", release.component, wave_of(release.component), "istio",
                                std::string(k_istio_namespace));
   data.set("repo", yaml_quote(lab.istio.chart_repo));
@@ -101,7 +104,7 @@ Application istio_application(const lab::Lab& lab, const lab::Cluster& cluster, 
   if (release.component == "base" || release.component == "istiod") data.set("webhooks", true);
   // The CRDs in base exceed the annotation size client-side apply needs.
   if (release.component == "base") data.set("server_side", true);
-  return {name, cluster.name, std::move(data)};
+  return data;
 }
 
 std::map<std::string, std::string> cluster_vars(const lab::Cluster& cluster) {
@@ -114,9 +117,8 @@ std::map<std::string, std::string> cluster_vars(const lab::Cluster& cluster) {
           {"subzone", cluster.locality.subzone}};
 }
 
-Application app_application(const lab::Lab& lab, const lab::Cluster& cluster, const lab::App& app,
-                            const AppValues& values) {
-  const auto name = fmt::format("{}-{}", cluster.name, app.name);
+Data app_application(const lab::Lab& lab, const lab::Cluster& cluster, const std::string& name, const lab::App& app,
+                     const AppValues& values) {
   auto data = application_base(lab, cluster, name, "app", app.name, k_app_wave, "apps", app.namespace_);
   if (app.helm) {
     data.set("repo", yaml_quote(app.helm->repo));
@@ -124,7 +126,7 @@ Application app_application(const lab::Lab& lab, const lab::Cluster& cluster, co
     data.set("chart", true);
     data.set("chart_name", yaml_quote(app.helm->chart));
     set_values(data, app.name, values.empty() ? "" : values.render(cluster_vars(cluster)));
-  } else if (app.git) {
+  } else { // a git source: argocd_manifests made sure the app has one of the two
     data.set("repo", yaml_quote(app.git->repo));
     data.set("revision", yaml_quote(app.git->revision));
     data.set("path", true);
@@ -132,15 +134,13 @@ Application app_application(const lab::Lab& lab, const lab::Cluster& cluster, co
     // A helm section turns a directory of manifests into a Helm source, so it is only
     // there when the app has values (its path is then a chart).
     if (!values.empty()) set_values(data, app.name, values.render(cluster_vars(cluster)));
-  } else {
-    throw Error(fmt::format("apps.{}: needs a git or a helm source", app.name));
   }
   const auto [label, value] = injection_label(lab);
   Data ns_label;
   ns_label.set("label", yaml_quote(label));
   ns_label.set("value", yaml_quote(value));
   data.set("namespace_labels", ns_label);
-  return {name, cluster.name, std::move(data)};
+  return data;
 }
 
 Data project(std::string_view name, std::string_view description, const std::vector<std::string>& repos,
@@ -168,25 +168,30 @@ std::vector<Artifact> argocd_manifests(const lab::Lab& lab, const std::vector<Cl
   if (management == nullptr) management = lab.management_cluster();
   const std::string host = management ? management->name : std::string();
 
-  // A deque: kainjow's Data has no noexcept move, so a growing vector would deep-copy
-  // every Application built so far each time it reallocates.
-  std::deque<Application> applications;
+  std::vector<Application> applications;
   Data istio_destinations{Data::type::list};
   for (const auto& [cluster, releases] : istio) {
     istio_destinations.push_back(destination(lab.instance_name(cluster->name), std::string(k_istio_namespace)));
-    for (const auto& release : releases) applications.push_back(istio_application(lab, *cluster, release));
+    for (const auto& release : releases)
+      applications.push_back({.name = fmt::format("{}-{}", cluster->name, release.component),
+                              .cluster = cluster,
+                              .release = &release});
   }
   std::vector<std::string> app_repos;
   Data app_destinations{Data::type::list};
   std::set<std::pair<std::string, std::string>> seen_destinations;
+  std::vector<AppValues> app_values; // by index in lab.apps; reserved, so pointers stay valid
+  app_values.reserve(lab.apps.size());
   for (const auto& app : lab.apps) {
-    const AppValues values(app.values_yaml, fmt::format("apps.{}.values", app.name));
-    add_unique(app_repos, app.helm ? app.helm->repo : app.git ? app.git->repo : std::string());
+    if (!app.helm && !app.git) throw Error(fmt::format("apps.{}: needs a git or a helm source", app.name));
+    const auto& values = app_values.emplace_back(app.values_yaml, fmt::format("apps.{}.values", app.name));
+    add_unique(app_repos, app.helm ? app.helm->repo : app.git->repo);
     for (const auto* cluster : lab.resolve(app.targets)) {
       const auto target = lab.instance_name(cluster->name);
       if (seen_destinations.emplace(target, app.namespace_).second)
         app_destinations.push_back(destination(target, app.namespace_));
-      applications.push_back(app_application(lab, *cluster, app, values));
+      applications.push_back(
+          {.name = fmt::format("{}-{}", cluster->name, app.name), .cluster = cluster, .app = &app, .values = &values});
     }
   }
 
@@ -210,10 +215,14 @@ std::vector<Artifact> argocd_manifests(const lab::Lab& lab, const std::vector<Cl
                                 app_destinations, namespaces));
   }
 
-  std::vector<const Data*> data;
-  data.reserve(applications.size());
-  for (const auto& application : applications) data.push_back(&application.data);
-  auto contents = templates.render_many("argocd/application.yaml.mustache", data, BlankLines::drop);
+  auto contents = templates.render_each(
+      "argocd/application.yaml.mustache", applications.size(),
+      [&lab, &applications](std::size_t i) {
+        const auto& a = applications[i];
+        return a.release ? istio_application(lab, *a.cluster, a.name, *a.release)
+                         : app_application(lab, *a.cluster, a.name, *a.app, *a.values);
+      },
+      BlankLines::drop);
 
   std::map<std::string, const Application*> by_name;
   for (std::size_t i = 0; i < applications.size(); ++i) {
@@ -222,12 +231,12 @@ std::vector<Artifact> argocd_manifests(const lab::Lab& lab, const std::vector<Cl
     if (!fresh)
       throw Error(fmt::format("two Argo CD Applications would be named {} (one for cluster {}, one for cluster {}); "
                               "rename an app or a cluster",
-                              yaml_quote(application.name), it->second->cluster, application.cluster));
+                              yaml_quote(application.name), it->second->cluster->name, application.cluster->name));
     const auto& file = path_component(application.name, "Argo CD Application " + application.name);
     out.push_back(Artifact{
         .path = fmt::format("argocd/applications/{}.yaml", file),
         .kind = "argocd",
-        .cluster = application.cluster,
+        .cluster = application.cluster->name,
         .purpose = fmt::format("Argo CD Application {} (applied to the management cluster {})", application.name, host),
         .content = std::move(contents[i])});
   }

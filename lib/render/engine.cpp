@@ -83,16 +83,17 @@ std::string TemplateSource::render(std::string_view name, const Data& data, Blan
   return render_with(parsed(name), name, data, blank_lines);
 }
 
-std::vector<std::string> TemplateSource::render_many(std::string_view name, const std::vector<const Data*>& data,
+std::vector<std::string> TemplateSource::render_each(std::string_view name, std::size_t count,
+                                                     const std::function<Data(std::size_t)>& make_data,
                                                      BlankLines blank_lines) const {
   // Below a few hundred files a thread costs more than it saves.
   constexpr std::size_t k_min_per_thread = 256;
   auto& shared = parsed(name);
   // kainjow's render is not const: each extra thread gets a copy of the parsed template.
-  std::vector<kainjow::mustache::mustache> copies(util::parallel_workers(data.size(), k_min_per_thread) - 1, shared);
-  std::vector<std::string> out(data.size());
-  util::parallel_for(data.size(), k_min_per_thread, [&](std::size_t i, std::size_t worker) {
-    out[i] = render_with(worker == 0 ? shared : copies[worker - 1], name, *data[i], blank_lines);
+  std::vector<kainjow::mustache::mustache> copies(util::parallel_workers(count, k_min_per_thread) - 1, shared);
+  std::vector<std::string> out(count);
+  util::parallel_for(count, k_min_per_thread, [&](std::size_t i, std::size_t worker) {
+    out[i] = render_with(worker == 0 ? shared : copies[worker - 1], name, make_data(i), blank_lines);
   });
   return out;
 }

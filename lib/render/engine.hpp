@@ -39,10 +39,13 @@ public:
   // Throws meshlab::Error naming the template when it is missing, does not parse or
   // fails to render.
   std::string render(std::string_view name, const Data& data, BlankLines blank_lines = BlankLines::keep) const;
-  // render(name, *data[i]) for every i, on the machine's cores (each thread renders with
-  // its own copy of the parsed template): a big lab renders thousands of Argo CD
-  // Applications from one template.
-  std::vector<std::string> render_many(std::string_view name, const std::vector<const Data*>& data,
+  // render(name, make_data(i)) for every i in [0, count), on the machine's cores (each
+  // thread renders with its own copy of the parsed template): a big lab renders thousands
+  // of Argo CD Applications from one template. Each item's data is made on the thread that
+  // renders it and dropped right after, so building the data is spread over the cores too.
+  // `make_data` is called concurrently.
+  std::vector<std::string> render_each(std::string_view name, std::size_t count,
+                                       const std::function<Data(std::size_t)>& make_data,
                                        BlankLines blank_lines = BlankLines::keep) const;
 
 private:
