@@ -8,6 +8,9 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <thread>
+
 using namespace meshlab;
 namespace fs = std::filesystem;
 
@@ -40,16 +43,42 @@ TEST_CASE("pki::ensure_host_certificates") {
     const auto before = test::snapshot(out / "ca/blau/ingress");
     pki::ensure_host_certificates(out.path(), hosts);
     CHECK(test::snapshot(out / "ca/blau/ingress") == before);
-    // One record per cluster names each of its hosts.
-    CHECK(util::read_file(out / "ca/.verified/.ingress/blau").starts_with("httpbin.blau.demo.lab "));
+    // One record per cluster: its issuer, then a line per host.
+    const auto record = util::read_file(out / "ca/.verified/.ingress/blau");
+    CHECK(record.starts_with("issuer "));
+    CHECK(record.find("\nhttpbin.blau.demo.lab ") != std::string::npos);
     // Also when the record is garbled, or gone, and the files are parsed again.
     util::write_file_atomic(out / "ca/.verified/.ingress/blau", "garbage\n");
     pki::ensure_host_certificates(out.path(), hosts);
     CHECK(test::snapshot(out / "ca/blau/ingress") == before);
-    CHECK(util::read_file(out / "ca/.verified/.ingress/blau").starts_with("httpbin.blau.demo.lab "));
+    CHECK(util::read_file(out / "ca/.verified/.ingress/blau") == record);
     fs::remove_all(out / "ca/.verified");
     pki::ensure_host_certificates(out.path(), hosts);
     CHECK(test::snapshot(out / "ca/blau/ingress") == before);
+  }
+
+  SUBCASE("files unchanged since their check are not read again; changed ones are") {
+    pki::ensure_host_certificates(out.path(), hosts);
+    // The files' identities only count once their times have settled (util::file_identity).
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+    pki::ensure_host_certificates(out.path(), hosts);
+    const auto record_path = out / "ca/.verified/.ingress/blau";
+    auto record = util::read_file(record_path);
+    REQUIRE(record.find(" - -\n") == std::string::npos); // identities recorded
+    // Spoil the recorded fingerprint: a run that read the files would notice and rewrite it.
+    const auto at = record.find("\nhttpbin.blau.demo.lab ") + std::string("\nhttpbin.blau.demo.lab ").size();
+    record[at] = record[at] == '0' ? '1' : '0';
+    util::write_file_atomic(record_path, record);
+    pki::ensure_host_certificates(out.path(), hosts);
+    CHECK(util::read_file(record_path) == record);
+    // A key swapped for another (a new file, so a new identity) is read, found wrong, replaced.
+    const auto dir = out / "ca/blau/ingress/httpbin.blau.demo.lab";
+    const auto old_crt = util::read_file(dir / "tls.crt");
+    util::write_file_atomic(dir / "tls.key",
+                            util::read_file(out / "ca/verd/ingress/httpbin.blau.demo.lab/tls.key"), fs::perms(0600));
+    pki::ensure_host_certificates(out.path(), hosts);
+    CHECK(util::read_file(dir / "tls.crt") != old_crt);
+    CHECK(util::read_file(record_path) != record);
   }
 
   SUBCASE("issued again when the key no longer matches (a crash between the two writes)") {

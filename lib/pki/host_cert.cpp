@@ -6,6 +6,7 @@
 #include "pki/server_cert.hpp"
 #include "pki/verify.hpp"
 #include "util/error.hpp"
+#include "util/file_identity.hpp"
 #include "util/files.hpp"
 #include "util/parallel.hpp"
 
@@ -57,13 +58,18 @@ bool still_good(const HostPair& pair, const fs::path& dir, const std::string& in
 }
 
 // What a cluster's host record remembers of one host: the fingerprint of its pair (and of
-// the intermediate and root it was checked against) and when to look again: the renewal
-// date, not the expiry, so a reused certificate is still replaced in time.
+// the intermediate and root it was checked against), when to look again (the renewal
+// date, not the expiry, so a reused certificate is still replaced in time) and the two
+// files' identities when checked, so a re-render stats them instead of reading them.
 struct HostRecord {
   std::string fingerprint;
   long long look_again = 0; // seconds since the epoch
+  std::string crt_identity; // util::stable_file_identity, or "-" when it had none
+  std::string key_identity;
 };
 using HostRecords = std::map<std::string, HostRecord>; // host -> record; sorted, so the file is stable
+
+constexpr std::string_view k_no_identity = "-";
 
 // ca/.verified/.ingress/<cluster>: no cluster name starts with '.', so this cannot meet
 // ca.cpp's per-cluster records.
@@ -71,9 +77,11 @@ fs::path host_records_path(const fs::path& out_dir, const std::string& cluster) 
   return out_dir / "ca" / ".verified" / ".ingress" / cluster;
 }
 
-// One line per host: "<host> <fingerprint> <look again>". It is only a cache: an unreadable
-// or garbled file reads as empty and every host is checked again.
-HostRecords read_host_records(const fs::path& path) {
+// A first line "issuer <fingerprint of root and intermediate>", then one line per host:
+// "<host> <fingerprint> <look again> <crt identity> <key identity>". It is only a cache:
+// an unreadable or garbled file, or one written for another issuer, reads as empty and
+// every host is checked again.
+HostRecords read_host_records(const fs::path& path, const std::string& issuer) {
   HostRecords records;
   std::string text;
   try {
@@ -82,16 +90,25 @@ HostRecords read_host_records(const fs::path& path) {
     return records;
   }
   std::istringstream in(text);
+  std::string word, recorded_issuer;
+  if (!(in >> word >> recorded_issuer) || word != "issuer" || recorded_issuer != issuer) return records;
   std::string host;
   HostRecord record;
-  while (in >> host >> record.fingerprint >> record.look_again) records[host] = record;
+  while (in >> host >> record.fingerprint >> record.look_again >> record.crt_identity >> record.key_identity)
+    records[host] = record;
   return records;
 }
 
-void write_host_records(const fs::path& path, const HostRecords& records) {
-  std::string text;
-  for (const auto& [host, record] : records) text += fmt::format("{} {} {}\n", host, record.fingerprint, record.look_again);
+void write_host_records(const fs::path& path, const std::string& issuer, const HostRecords& records) {
+  std::string text = fmt::format("issuer {}\n", issuer);
+  for (const auto& [host, record] : records)
+    text += fmt::format("{} {} {} {} {}\n", host, record.fingerprint, record.look_again, record.crt_identity,
+                        record.key_identity);
   util::write_file_atomic(path, text);
+}
+
+std::string identity_word(const std::optional<std::string>& identity) {
+  return identity ? *identity : std::string(k_no_identity);
 }
 
 long long look_again_at(std::chrono::system_clock::time_point not_after) {
@@ -138,34 +155,48 @@ std::vector<CaFile> ensure_host_certificates(const fs::path& out_dir, const std:
     }
     const auto issuer = fingerprint_of({{"root-cert.pem", root_pem}, {"ca-cert.pem", intermediate}});
     const auto record_path = host_records_path(out_dir, cluster);
-    auto records = read_host_records(record_path);
+    auto records = read_host_records(record_path, issuer);
     const auto fingerprint_of_pair = [&issuer](const HostPair& p) {
       return fingerprint_of({{"issuer", issuer}, {"tls.crt", p.chain_pem}, {"tls.key", p.key_pem}});
     };
+    const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
     bool changed = false;
     for (const auto& host : by_cluster.at(cluster)) {
       const auto dir = out_dir / host_certificate_dir(cluster, host);
+      auto crt_identity = identity_word(util::stable_file_identity(dir / "tls.crt"));
+      auto key_identity = identity_word(util::stable_file_identity(dir / "tls.key"));
+      const auto it = records.find(host);
+      const bool due = it == records.end() || now >= it->second.look_again;
+      // Unchanged since it was checked: not even read.
+      if (!due && crt_identity != k_no_identity && key_identity != k_no_identity &&
+          crt_identity == it->second.crt_identity && key_identity == it->second.key_identity)
+        continue;
       std::optional<HostPair> pair;
       try {
         pair = HostPair{util::read_file(dir / "tls.crt"), util::read_file(dir / "tls.key")};
       } catch (const Error&) {
         // Not there yet (or unreadable): issued below.
       }
-      const auto it = records.find(host);
-      if (pair && it != records.end() && it->second.fingerprint == fingerprint_of_pair(*pair) &&
-          std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) < it->second.look_again)
+      if (pair && !due && it->second.fingerprint == fingerprint_of_pair(*pair)) {
+        // The same bytes in other files (copied back, touched): remember the new identities.
+        it->second.crt_identity = crt_identity;
+        it->second.key_identity = key_identity;
+        changed = true;
         continue;
+      }
       if (!pair || !still_good(*pair, dir, intermediate, root_pem, host)) {
         const auto issued = issue_server_certificate(out_dir, cluster, {host});
         util::write_file_atomic(dir / "tls.key", issued.key_pem, fs::perms(0600));
         util::write_file_atomic(dir / "tls.crt", issued.chain_pem, fs::perms(0644));
         pair = HostPair{issued.chain_pem, issued.key_pem};
+        crt_identity = key_identity = k_no_identity; // just written: too recent to stand for the content
       }
       records[host] = {fingerprint_of_pair(*pair),
-                       look_again_at(inspect_certificate(pair->chain_pem, (dir / "tls.crt").string()).not_after)};
+                       look_again_at(inspect_certificate(pair->chain_pem, (dir / "tls.crt").string()).not_after),
+                       crt_identity, key_identity};
       changed = true;
     }
-    if (changed) write_host_records(record_path, records);
+    if (changed) write_host_records(record_path, issuer, records);
   });
   return files;
 }
