@@ -6,6 +6,7 @@
 #include "lab/load.hpp"
 #include "pki/verify.hpp"
 #include "render/render.hpp"
+#include "render/written_files.hpp"
 
 #include "support/cloud_config.hpp"
 #include "support/subprocess.hpp"
@@ -68,6 +69,7 @@ std::map<std::string, std::string> normalized_output(const fs::path& out) {
   for (const auto& entry : fs::recursive_directory_iterator(out)) {
     if (!entry.is_regular_file()) continue;
     const auto path = fs::relative(entry.path(), out).generic_string();
+    if (path == render::k_written_files_record) continue; // file identities: differ on every run
     (path.rfind("ca/", 0) == 0 ? ca : files)[path] = util::read_file(entry.path());
   }
   // Shallow paths first, so the root is named ca/root-cert.pem, not a cluster's copy.

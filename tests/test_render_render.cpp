@@ -1,4 +1,5 @@
 #include "render/render.hpp"
+#include "render/written_files.hpp"
 
 #include "render/embedded_templates.hpp"
 #include "support/sample_labs.hpp"
@@ -71,8 +72,10 @@ TEST_CASE("render::render_all") {
     for (const auto& entry : index["files"]) listed.push_back(entry["path"].get<std::string>());
     CHECK(std::is_sorted(listed.begin(), listed.end()));
     std::vector<std::string> on_disk;
-    for (const auto& [path, content] : files) // pki's own bookkeeping (ca/.verified/) is not an artifact
-      if (path != k_index_file && path.find("/.") == std::string::npos) on_disk.push_back(path);
+    // Bookkeeping (pki's ca/.verified/, the written-files record) is not an artifact.
+    for (const auto& [path, content] : files)
+      if (path != k_index_file && path != k_written_files_record && path.find("/.") == std::string::npos)
+        on_disk.push_back(path);
     CHECK(listed == on_disk);
     CHECK(summary.files.size() == listed.size());
     const auto ca_files =
@@ -131,7 +134,7 @@ TEST_CASE("render::render_all") {
     std::size_t changed = 0;
     std::size_t removed = 0;
     for (const auto& [path, content] : after) {
-      if (path == k_index_file || path.rfind("ca/", 0) == 0) continue;
+      if (path == k_index_file || path == k_written_files_record || path.rfind("ca/", 0) == 0) continue;
       const auto it = before.find(path);
       changed += it == before.end() || it->second != content ? 1 : 0;
     }

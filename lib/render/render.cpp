@@ -9,6 +9,7 @@
 #include "render/kind_config.hpp"
 #include "render/mesh.hpp"
 #include "render/vm_bootstrap.hpp"
+#include "render/written_files.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/parallel.hpp"
@@ -150,13 +151,16 @@ RenderSummary render_all(const lab::Lab& lab, const RenderOptions& options) {
         if (!produced(path) && is_artifact_path(path)) summary.removed += remove_stale(out_dir, path) ? 1 : 0;
     }
   }
-  // Comparing thousands of files with the disk is mostly system-call time: spread it.
+  // Checking thousands of files against the disk is mostly system-call time: spread it.
+  WrittenFiles written(out_dir);
+  written.expect(artifacts.size());
   std::atomic<int> changed = 0;
   util::parallel_for(artifacts.size(), 256, [&](std::size_t i, std::size_t) {
     const auto& artifact = artifacts[i];
-    if (write_if_changed(out_dir / artifact.path, artifact.content, artifact.mode)) ++changed;
+    if (written.ensure(i, artifact.path, artifact.content, artifact.mode)) ++changed;
   });
   summary.changed += changed;
+  written.save();
   write_if_changed(index_path, index, fs::perms(0644));
   return summary;
 }
