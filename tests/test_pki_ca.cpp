@@ -8,8 +8,10 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <thread>
 
 using namespace meshlab;
 using namespace std::chrono_literals;
@@ -266,6 +268,25 @@ TEST_CASE("pki::ensure_ca reuses an existing CA") {
     util::write_file_atomic(ca_dir / ".verified/east", "garbage");
     pki::ensure_ca(ca, {"east", "west"}, dir.path(), dir.path());
     CHECK(test::snapshot(dir.path()) == before); // checked again and recorded as before
+  }
+
+  SUBCASE("an intermediate unchanged since its check is not read; a changed one is") {
+    // The files' identities only count once their times have settled (util::file_identity).
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+    pki::ensure_ca(ca, {"east", "west"}, dir.path(), dir.path());
+    auto record = read(ca_dir / ".verified/east");
+    REQUIRE(std::count(record.begin(), record.end(), ' ') == 6); // fingerprint, notAfter, five identities
+    // Spoil the fingerprint: a run that read the files would notice and record it again.
+    record[0] = record[0] == '0' ? '1' : '0';
+    util::write_file_atomic(ca_dir / ".verified/east", record);
+    pki::ensure_ca(ca, {"east", "west"}, dir.path(), dir.path());
+    CHECK(read(ca_dir / ".verified/east") == record);
+    // The same bytes in a new file: read, fingerprinted, checked, recorded correctly.
+    util::write_file_atomic(ca_dir / "east/ca-cert.pem", read(ca_dir / "east/ca-cert.pem"));
+    pki::ensure_ca(ca, {"east", "west"}, dir.path(), dir.path());
+    const auto checked = read(ca_dir / ".verified/east");
+    CHECK(checked != record);
+    CHECK(checked.substr(1, 63) == record.substr(1, 63));
   }
 
   SUBCASE("a cluster left out of the lab keeps its files") {

@@ -293,9 +293,10 @@ void ensure_intermediate(const lab::Ca& ca, const RootSource& root, const fs::pa
     write_record(record, fingerprint(checked), cert.get());
   } else if (missing.empty()) {
     // ensure_ca only comes here when the record does not vouch for these files.
+    const auto identities = identities_of(checked); // before the files are read
     const std::string current = fingerprint(checked);
     const CertPtr cert = check_intermediate(root(), ca_dir / "root-cert.pem", cluster, dir);
-    write_record(record, current, cert.get());
+    write_record(record, current, cert.get(), identities);
   } else {
     // istiod refuses such a bundle too ("incomplete signing CA bundle detected").
     throw Error(fmt::format("{} is incomplete: it has {} but not {}; restore the missing files, or remove {} to issue "
@@ -305,11 +306,20 @@ void ensure_intermediate(const lab::Ca& ca, const RootSource& root, const fs::pa
 }
 
 // True when `cluster`'s intermediate is complete and exactly as its record says it was
-// checked, against `root_pem` (the lab root's certificate, read once by the caller). The
-// files' fingerprint is the one ensure_intermediate records.
-bool intermediate_recorded(const fs::path& ca_dir, const std::string& root_pem, const std::string& cluster) {
+// checked, against `root_pem` (the lab root's certificate, read once by the caller, with
+// `root_identity` taken before that read). The files' fingerprint is the one
+// ensure_intermediate records; while none of the files changed since (their identities
+// are recorded too), they are not even read.
+bool intermediate_recorded(const fs::path& ca_dir, const std::string& root_pem, const std::string& root_identity,
+                           const std::string& cluster) {
   check_cluster_name(cluster);
   const fs::path dir = ca_dir / cluster;
+  const fs::path record = ca_dir / k_records / cluster;
+  std::vector<fs::path> files{ca_dir / "root-cert.pem"};
+  for (const char* name : k_intermediate_files) files.push_back(dir / name);
+  if (is_recorded_unchanged(record, files)) return true;
+  std::vector<std::string> identities{root_identity};
+  for (const auto& identity : identities_of({files.begin() + 1, files.end()})) identities.push_back(identity);
   std::vector<std::string> contents;
   try {
     for (const char* name : k_intermediate_files) contents.push_back(util::read_file(dir / name));
@@ -318,7 +328,10 @@ bool intermediate_recorded(const fs::path& ca_dir, const std::string& root_pem, 
   }
   std::vector<NamedContent> parts{{"root-cert.pem", root_pem}};
   for (std::size_t i = 0; i < contents.size(); ++i) parts.push_back({k_intermediate_files[i], contents[i]});
-  return is_recorded(ca_dir / k_records / cluster, fingerprint_of(parts));
+  const auto current = fingerprint_of(parts);
+  if (!is_recorded(record, current)) return false;
+  refresh_identities(record, current, identities);
+  return true;
 }
 
 } // namespace
@@ -342,6 +355,7 @@ std::vector<CaFile> ensure_ca(const lab::Ca& ca, const std::vector<std::string>&
   // A re-render of an unchanged tree finds every intermediate as recorded: that check reads
   // and hashes five files per cluster, so it runs on every core; the rest (issuing,
   // parsing) goes one cluster at a time as before.
+  const auto root_identity = identities_of({ca_dir / "root-cert.pem"}).front(); // before it is read
   std::string root_pem;
   try {
     root_pem = util::read_file(ca_dir / "root-cert.pem");
@@ -350,7 +364,7 @@ std::vector<CaFile> ensure_ca(const lab::Ca& ca, const std::vector<std::string>&
   }
   std::vector<char> recorded(clusters.size(), 0);
   util::parallel_for(clusters.size(), 8, [&](std::size_t i, std::size_t) {
-    recorded[i] = intermediate_recorded(ca_dir, root_pem, clusters[i]) ? 1 : 0;
+    recorded[i] = intermediate_recorded(ca_dir, root_pem, root_identity, clusters[i]) ? 1 : 0;
   });
   for (std::size_t i = 0; i < clusters.size(); ++i) {
     const auto& cluster = clusters[i];
