@@ -18,6 +18,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
+#include <future>
 #include <iterator>
 #include <system_error>
 
@@ -105,12 +107,25 @@ RenderSummary render_all(const lab::Lab& lab, const RenderOptions& options) {
   auto lab_dir = fs::path(lab.source_file).parent_path();
   if (lab_dir.empty()) lab_dir = ".";
   auto ca_files = pki::ensure_ca(lab.ca, ca_clusters, out_dir, lab_dir);
-  auto host_files = pki::ensure_host_certificates(out_dir, ingress_hosts(lab));
-  std::move(host_files.begin(), host_files.end(), std::back_inserter(ca_files));
-
-  const TemplateSource templates{options.templates_dir};
-  const NodeCa ca{util::read_file(out_dir / "ca" / "root-cert.pem")};
-  auto artifacts = sorted_by_path(render_artifacts(lab, ca, templates));
+  // Host certificates are checked (or issued) on a thread of their own while the templates
+  // render: nothing rendered depends on them, and their check is mostly file-system calls
+  // where rendering is mostly computing.
+  auto host_files = std::async(std::launch::async, [&out_dir, hosts = ingress_hosts(lab)] {
+    return pki::ensure_host_certificates(out_dir, hosts);
+  });
+  std::vector<Artifact> rendered;
+  std::exception_ptr render_error;
+  try {
+    const TemplateSource templates{options.templates_dir};
+    const NodeCa ca{util::read_file(out_dir / "ca" / "root-cert.pem")};
+    rendered = render_artifacts(lab, ca, templates);
+  } catch (...) {
+    render_error = std::current_exception();
+  }
+  // A certificate problem is reported first, as when the certificates were done first.
+  for (auto& file : host_files.get()) ca_files.push_back(std::move(file));
+  if (render_error) std::rethrow_exception(render_error);
+  auto artifacts = sorted_by_path(std::move(rendered));
 
   for (std::size_t i = 0; i < artifacts.size(); ++i) {
     const auto& path = artifacts[i].path;
