@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <functional>
 
 namespace meshlab::render {
@@ -19,8 +20,14 @@ constexpr std::string_view k_no_identity = "-";
 // Not a cryptographic digest: it only has to tell a file's next content from its last
 // one, and it runs over megabytes on every render. Size and mode ride along.
 std::string digest_of(std::string_view content, fs::perms mode) {
-  return fmt::format("{:016x}.{}.{:o}", std::hash<std::string_view>{}(content), content.size(),
-                     static_cast<unsigned>(mode));
+  // By hand rather than with fmt: this runs for every rendered file.
+  char buffer[64];
+  char* end = std::to_chars(buffer, buffer + 24, std::hash<std::string_view>{}(content), 16).ptr;
+  *end++ = '.';
+  end = std::to_chars(end, buffer + 44, content.size()).ptr;
+  *end++ = '.';
+  end = std::to_chars(end, buffer + sizeof buffer, static_cast<unsigned>(mode), 8).ptr;
+  return std::string(buffer, end);
 }
 
 } // namespace
