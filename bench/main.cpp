@@ -31,6 +31,7 @@ struct Options {
   int runs = 20;
   int version_runs = 50;
   bool keep = false;
+  std::string work; // a work directory kept by an earlier run (--keep), to reuse its CA
   BigLabShape shape;
 };
 
@@ -111,8 +112,11 @@ int benchmark(const Options& options) {
                options.build_dir);
     return 1;
   }
-  std::string work = (fs::temp_directory_path() / "meshlab-bench-XXXXXX").string();
-  if (::mkdtemp(work.data()) == nullptr) throw std::runtime_error("cannot create a temporary directory");
+  std::string work = options.work;
+  if (work.empty()) {
+    work = (fs::temp_directory_path() / "meshlab-bench-XXXXXX").string();
+    if (::mkdtemp(work.data()) == nullptr) throw std::runtime_error("cannot create a temporary directory");
+  }
 
   std::string lab = options.lab;
   std::string lab_summary = fmt::format("{}", lab);
@@ -164,7 +168,7 @@ int benchmark(const Options& options) {
   print_table(rows);
   if (render_note) fmt::print("{}\n", *render_note);
 
-  if (options.keep || status != 0) {
+  if (options.keep || !options.work.empty() || status != 0) {
     fmt::print("kept {} (lab and rendered files)\n", work);
   } else {
     std::error_code ignored;
@@ -183,6 +187,10 @@ int main(int argc, char** argv) {
   app.add_option("--version-runs", options.version_runs, "Timed --version runs")->check(CLI::PositiveNumber);
   app.add_option("--lab", options.lab, "Render this lab instead of the generated one")->check(CLI::ExistingFile);
   app.add_flag("--keep", options.keep, "Keep the work directory (lab, rendered files)");
+  app.add_option("--work", options.work,
+                 "Reuse this work directory, kept by an earlier run: its CA is not generated again (kept too)")
+      ->check(CLI::ExistingDirectory)
+      ->type_name("DIR");
   app.add_option("--clusters", options.shape.clusters, "Clusters in the generated lab");
   app.add_option("--cells", options.shape.cells, "Cells in the generated lab");
   app.add_option("--apps", options.shape.apps_per_cell, "Apps per cell (each cluster of the cell gets them all)");
