@@ -140,6 +140,22 @@ TEST_CASE("providers::Kind against the fake kind and docker") {
   kind.destroy({"mesh-east", "mesh-west"});
   CHECK(kind.existing({"mesh-east"}).empty());
   CHECK(runner.count({"kind", "delete"}) == 1);
+
+  // A create cut short (Ctrl-C, a timeout) once kind has made the node containers: the
+  // cluster is listed but has no control plane. The next create deletes it and makes it again.
+  const auto interrupted = runner.run(exec::Command{
+      .argv = {"kind", "create", "cluster", "--name", "mesh-east", "--config", east.config.string(), "--kubeconfig",
+               kind.kubeconfig_path("mesh-east").string()},
+      .env = {{"MESHLAB_FAKE_LATENCY", "1"}, {"MESHLAB_FAKE_LATENCY_SCALE", "1"}}, // boots for 33 s
+      .timeout = std::chrono::seconds(5)});
+  CHECK(interrupted.timed_out);
+  REQUIRE(kind.existing({"mesh-east"}) == std::vector<std::string>{"mesh-east"});
+  CHECK_THROWS_AS(kind.kubeconfig(east, runner), Error);
+  kind.create(east, runner);
+  CHECK(runner.count({"kind", "delete"}) == 2);
+  util::write_file_atomic(path, kind.kubeconfig(east, runner).dump(), std::filesystem::perms(0600));
+  CHECK(api_answers(runner, path, "mesh-east"));
+  kind.destroy({"mesh-east"});
 }
 
 TEST_CASE("providers::RegistryCache against the fake docker") {

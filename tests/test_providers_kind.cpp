@@ -63,8 +63,24 @@ TEST_CASE("providers::Kind") {
   }
   SUBCASE("an existing cluster is not created again (kind would fail on the name)") {
     runner.on(k_get_clusters, Completed{.out = "mesh-east\nmesh-west\n"});
+    runner.on({"kind", "get", "kubeconfig", "--name", "mesh-east"}, Completed{.out = kind_kubeconfig("https://127.0.0.1:1")});
     kind.create(east, runner);
     CHECK(runner.count({"kind", "create"}) == 0);
+    CHECK(runner.count({"kind", "delete"}) == 0);
+    CHECK(runner.calls().back().secret_output); // the probe's kubeconfig holds the admin key
+  }
+  SUBCASE("a listed cluster without a control plane (an interrupted create) is deleted and created again") {
+    runner.on(k_get_clusters, Completed{.out = "mesh-east\n"});
+    runner.on(k_east_nodes, Completed{.out = "mesh-east-control-plane\trunning\n"});
+    runner.on({"kind", "get", "kubeconfig", "--name", "mesh-east"},
+              Completed{.exit_code = 1, .err = "ERROR: failed to get cluster internal kubeconfig\n"});
+    kind.create(east, runner);
+    const auto argvs = runner.argvs();
+    REQUIRE(argvs.size() >= 2);
+    CHECK(argvs[argvs.size() - 2] ==
+          Argv{"kind", "delete", "cluster", "--name", "mesh-east", "--kubeconfig", our_kubeconfig});
+    CHECK(argvs.back() == Argv{"kind", "create", "cluster", "--name", "mesh-east", "--config",
+                               east.config.string(), "--kubeconfig", our_kubeconfig});
   }
   SUBCASE("a failing create throws with kind's message") {
     runner.on(k_get_clusters, Completed{});
@@ -90,14 +106,16 @@ TEST_CASE("providers::Kind") {
   }
   SUBCASE("an existing cluster with stopped node containers gets them started, nothing created") {
     runner.on(k_get_clusters, Completed{.out = "mesh-east\n"});
+    runner.on({"kind", "get", "kubeconfig", "--name", "mesh-east"}, Completed{.out = kind_kubeconfig("https://127.0.0.1:1")});
     runner.on(k_east_nodes, Completed{.out = "mesh-east-worker\texited\nmesh-east-control-plane\texited\n"
                                              "mesh-east-worker2\trunning\n"});
     kind.create(east, runner);
     CHECK(runner.count({"kind", "create"}) == 0);
-    CHECK(runner.argvs().back() == Argv{"docker", "start", "mesh-east-control-plane", "mesh-east-worker"});
+    CHECK(runner.count({"docker", "start", "mesh-east-control-plane", "mesh-east-worker"}) == 1);
   }
   SUBCASE("an existing cluster whose nodes all run is left alone") {
     runner.on(k_get_clusters, Completed{.out = "mesh-east\n"});
+    runner.on({"kind", "get", "kubeconfig", "--name", "mesh-east"}, Completed{.out = kind_kubeconfig("https://127.0.0.1:1")});
     runner.on(k_east_nodes, Completed{.out = "mesh-east-control-plane\trunning\n"});
     kind.create(east, runner);
     CHECK(runner.count({"docker", "start"}) == 0);

@@ -114,7 +114,16 @@ void Kind::create(const Machine& machine, exec::Runner& runner) {
     for (const auto& node : kind_node_containers(runner, machine.name))
       if (node.state != "running") start.push_back(node.name);
     if (start.size() > 2) exec::check(runner, command(std::move(start), std::chrono::minutes(2)));
-    return;
+    // kind names a cluster by its node containers' label, so a create interrupted after
+    // making them (Ctrl-C, a timeout) leaves one listed that never got a control plane.
+    // kind reads the kubeconfig from the control plane, so that tells the two apart.
+    auto probe = command({"kind", "get", "kubeconfig", "--name", machine.name});
+    probe.secret_output = true; // the admin client key
+    const auto done = runner.run(probe);
+    if (done.exit_code == 0 && !done.timed_out) return;
+    exec::check(runner, command({"kind", "delete", "cluster", "--name", machine.name, "--kubeconfig",
+                                 kubeconfig_path(machine.name).string()},
+                                std::chrono::minutes(5)));
   }
   const auto kubeconfig = kubeconfig_path(machine.name);
   std::error_code ec;

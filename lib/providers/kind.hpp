@@ -48,8 +48,10 @@ public:
   std::map<std::string, MachineState> inspect_all(const std::vector<std::string>& names) override;
   // `kind create cluster --name --config --kubeconfig` unless `kind get clusters` lists it
   // (kind fails on an existing name); a listed cluster whose node containers are stopped gets
-  // them started (`docker start`). No --wait: it may time out with exit 0 (contract);
-  // readiness is the cluster/<c>/ready step's.
+  // them started (`docker start`). A listed cluster kind cannot give a kubeconfig for is what
+  // an interrupted create leaves (node containers, no control plane): it is deleted and
+  // created again. No --wait: it may time out with exit 0 (contract); readiness is the
+  // cluster/<c>/ready step's.
   void create(const Machine& machine, exec::Runner& runner) override;
   // `kind get kubeconfig`, kind-<name> renamed to <name>.
   kube::Kubeconfig kubeconfig(const Machine& machine, exec::Runner& runner) override;
