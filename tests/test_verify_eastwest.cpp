@@ -34,6 +34,17 @@ TEST_CASE("verify::eastwest") {
     CHECK(results[0].outcome == verify::Outcome::pass);
     CHECK(results[0].message == "istio-eastwestgateway at 127.0.20.1");
   }
+  SUBCASE("a cloud load balancer's host name counts as its address") {
+    test::VerifyWorld w{test::kind_locality_lab()};
+    auto named = gateway_service("LoadBalancer", "");
+    named["status"]["loadBalancer"]["ingress"].push_back({{"hostname", "eastwest-1.lb.example"}});
+    w.on_kubectl("east", k_get_svc, named);
+    w.on_kubectl("west", k_get_svc, gateway_service("LoadBalancer", "127.0.20.2"));
+    const auto results = check.run(w.ctx());
+    REQUIRE(results.size() == 2);
+    CHECK(results[0].outcome == verify::Outcome::pass);
+    CHECK(results[0].message == "istio-eastwestgateway at eastwest-1.lb.example");
+  }
   SUBCASE("a gateway without an address, or missing, fails") {
     test::VerifyWorld w{test::kind_locality_lab()};
     w.on_kubectl("east", k_get_svc, gateway_service("LoadBalancer", ""));
