@@ -232,6 +232,16 @@ TEST_CASE("actions::vm_join") {
     CHECK(server.seen().empty());
   }
 
+  SUBCASE("an east-west gateway published by host name only is refused at once: /etc/hosts needs an IP") {
+    runner.on(lab.kubectl("east", {"get", "service", "istio-eastwestgateway", "-o", "json", "-n", "istio-system"}),
+              exec::Completed{.out = R"({"spec": {"type": "LoadBalancer"},
+                                         "status": {"loadBalancer": {"ingress": [{"hostname": "eastwest-1.lb.example"}]}}})"});
+    script(); // queued after the answer above
+    CHECK_THROWS_WITH_AS(test::run_step(plan, "vm/virt-01/join", runner, earlier),
+                         doctest::Contains("publishes the host name eastwest-1.lb.example and no IP"), Error);
+    CHECK(runner.count({"multipass", "transfer"}) == 0);
+  }
+
   SUBCASE("an architecture Istio does not publish is refused before anything is copied") {
     runner.on(vm_exec(instance, {"dpkg", "--print-architecture"}), exec::Completed{.out = "riscv64\n"});
     script();

@@ -71,7 +71,18 @@ std::string eastwest_address(const kube::Kubectl& kubectl) {
         const auto found = lookup(kubectl, "service", k_eastwest_service, k_istio_namespace);
         if (found.state == Lookup::State::unanswered) return std::string();
         if (found.state == Lookup::State::missing) return std::nullopt;
-        return service_address(found.object);
+        if (auto address = service_address(found.object)) return address;
+        // A cloud load balancer may publish only a host name, which will not become an IP.
+        for (const auto& entry : found.object.value("status", nlohmann::json::object())
+                                     .value("loadBalancer", nlohmann::json::object())
+                                     .value("ingress", nlohmann::json::array()))
+          if (entry.is_object() && !entry.value("hostname", std::string()).empty())
+            throw Error(fmt::format("service {}/{} on {} publishes the host name {} and no IP, but a VM reaches istiod "
+                                    "through an /etc/hosts entry, which needs an IP; attach the VM to a cluster whose "
+                                    "east-west gateway has an IP address",
+                                    k_istio_namespace, k_eastwest_service, kubectl.context(),
+                                    entry.value("hostname", std::string())));
+        return std::nullopt;
       },
       fmt::format("a LoadBalancer address for service {}/{} on {}", k_istio_namespace, k_eastwest_service,
                   kubectl.context()));
