@@ -73,15 +73,11 @@ std::string eastwest_address(const kube::Kubectl& kubectl) {
         if (found.state == Lookup::State::missing) return std::nullopt;
         if (auto address = service_address(found.object)) return address;
         // A cloud load balancer may publish only a host name, which will not become an IP.
-        for (const auto& entry : found.object.value("status", nlohmann::json::object())
-                                     .value("loadBalancer", nlohmann::json::object())
-                                     .value("ingress", nlohmann::json::array()))
-          if (entry.is_object() && !entry.value("hostname", std::string()).empty())
-            throw Error(fmt::format("service {}/{} on {} publishes the host name {} and no IP, but a VM reaches istiod "
-                                    "through an /etc/hosts entry, which needs an IP; attach the VM to a cluster whose "
-                                    "east-west gateway has an IP address",
-                                    k_istio_namespace, k_eastwest_service, kubectl.context(),
-                                    entry.value("hostname", std::string())));
+        if (const auto hostname = service_hostname(found.object))
+          throw Error(fmt::format("service {}/{} on {} publishes the host name {} and no IP, but a VM reaches istiod "
+                                  "through an /etc/hosts entry, which needs an IP; attach the VM to a cluster whose "
+                                  "east-west gateway has an IP address",
+                                  k_istio_namespace, k_eastwest_service, kubectl.context(), *hostname));
         return std::nullopt;
       },
       fmt::format("a LoadBalancer address for service {}/{} on {}", k_istio_namespace, k_eastwest_service,
@@ -187,6 +183,14 @@ std::optional<std::string> service_address(const nlohmann::json& service) {
   }
   for (const auto& ip : detail::member(detail::member(service, "spec"), "externalIPs"))
     if (ip.is_string() && !ip.get<std::string>().empty()) return ip.get<std::string>();
+  return std::nullopt;
+}
+
+std::optional<std::string> service_hostname(const nlohmann::json& service) {
+  for (const auto& entry : detail::member(detail::member(detail::member(service, "status"), "loadBalancer"), "ingress")) {
+    const auto& hostname = detail::member(entry, "hostname");
+    if (hostname.is_string() && !hostname.get<std::string>().empty()) return hostname.get<std::string>();
+  }
   return std::nullopt;
 }
 

@@ -44,6 +44,8 @@ std::string vm_hosts_entry(const lab::Lab& lab, const std::string& eastwest_addr
 // The address of a LoadBalancer Service object (status.loadBalancer.ingress[0].ip, else
 // spec.externalIPs[0], as istioctl's createHosts); nullopt when it has none yet.
 std::optional<std::string> service_address(const nlohmann::json& service);
+// The host name a cloud load balancer publishes instead (status.loadBalancer.ingress[].hostname).
+std::optional<std::string> service_hostname(const nlohmann::json& service);
 
 // The WorkloadEntry istiod registered for group `group` (annotation
 // istio.io/autoRegistrationGroup) at `address` (any address when empty), among `items`.

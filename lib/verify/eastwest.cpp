@@ -27,15 +27,7 @@ CheckResult check_cluster(const VerifyContext& ctx, const lab::Cluster& cluster)
   const auto type = svc->value("spec", nlohmann::json::object()).value("type", "ClusterIP");
   // An IP where launch finds one for VMs (actions::service_address); otherwise the host name
   // a cloud load balancer publishes instead (AWS), which sidecars reach through DNS.
-  auto address = actions::service_address(*svc).value_or("");
-  if (address.empty())
-    for (const auto& entry : svc->value("status", nlohmann::json::object())
-                                 .value("loadBalancer", nlohmann::json::object())
-                                 .value("ingress", nlohmann::json::array()))
-      if (entry.is_object() && entry.value("hostname", std::string()) != "") {
-        address = entry.value("hostname", std::string());
-        break;
-      }
+  const auto address = actions::service_address(*svc).value_or(actions::service_hostname(*svc).value_or(""));
   p.evidence.lines.push_back(fmt::format("{}: type={} loadBalancer.ingress={}", k_service, type,
                                          address.empty() ? "<none>" : address));
   if (type != "LoadBalancer")
