@@ -13,6 +13,7 @@
 #include "support/loopback_http.hpp"
 #include "support/machine_plan.hpp"
 #include "support/recording_runner.hpp"
+#include "support/scoped_env.hpp"
 #include "support/temp_dir.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
@@ -102,24 +103,6 @@ nlohmann::json node(const std::string& name, bool ready, nlohmann::json labels) 
 
 std::string node_list(const std::vector<nlohmann::json>& nodes) { return nlohmann::json{{"items", nodes}}.dump(); }
 
-// Sets an environment variable for one scope.
-class ScopedEnv {
-public:
-  ScopedEnv(const char* name, const std::string& value) : m_name(name) {
-    if (const char* old = std::getenv(name)) m_old = old;
-    ::setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (m_old)
-      ::setenv(m_name, m_old->c_str(), 1);
-    else
-      ::unsetenv(m_name);
-  }
-
-private:
-  const char* m_name;
-  std::optional<std::string> m_old;
-};
 
 } // namespace
 
@@ -385,7 +368,7 @@ TEST_CASE("actions::loadbalancer step") {
   test::RecordingRunner runner;
   const std::string manifest = "apiVersion: v1\nkind: Namespace\nmetadata: {name: metallb-system}\n";
   test::LoopbackHttp server([&](const test::LoopbackHttp::Seen&) { return std::pair{200, manifest}; });
-  const ScopedEnv url("MESHLAB_METALLB_MANIFEST_URL", server.url("/metallb-native.yaml"));
+  const test::ScopedEnv url("MESHLAB_METALLB_MANIFEST_URL", server.url("/metallb-native.yaml"));
   const auto lab = example_lab("kind-locality");
   Launch launch(lab, runner, state.path());
   const auto plan = test::machine_plan(launch.ctx);
@@ -495,7 +478,7 @@ TEST_CASE("actions::machines in a dry run") {
   test::LoopbackHttp server([](const test::LoopbackHttp::Seen&) {
     return std::pair{200, std::string("kind: List\n")};
   });
-  const ScopedEnv url("MESHLAB_METALLB_MANIFEST_URL", server.url("/metallb-native.yaml"));
+  const test::ScopedEnv url("MESHLAB_METALLB_MANIFEST_URL", server.url("/metallb-native.yaml"));
   const auto lab = example_lab("kind-locality");
   Launch launch(lab, runner, state.path());
   launch.ctx.dry_run = true;

@@ -4,6 +4,7 @@
 #include "actions/sidecar_package.hpp"
 #include "net/http.hpp"
 #include "render/vm_bootstrap.hpp"
+#include "support/scoped_env.hpp"
 #include "support/bringup_lab.hpp"
 #include "support/loopback_http.hpp"
 
@@ -74,17 +75,6 @@ std::string entries_json(const std::string& group, const std::string& address) {
       .dump();
 }
 
-// Sets an environment variable for one scope.
-class ScopedEnv {
-public:
-  ScopedEnv(const char* name, const std::string& value) : m_name(name) { ::setenv(name, value.c_str(), 1); }
-  ~ScopedEnv() { ::unsetenv(m_name); }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
-private:
-  const char* m_name;
-};
 
 } // namespace
 
@@ -95,7 +85,7 @@ TEST_CASE("actions::vm_join") {
   const std::string instance = lab.lab().instance_name("virt-01"); // "bring-virt-01"
   const auto package_body = std::string("Package: istio-sidecar\nVersion: 1.30.3\nArchitecture: amd64\n");
   test::LoopbackHttp server([&](const test::LoopbackHttp::Seen&) { return std::pair{200, package_body}; });
-  const ScopedEnv base("MESHLAB_ISTIO_DEB_URL_BASE", server.url("/istio"));
+  const test::ScopedEnv base("MESHLAB_ISTIO_DEB_URL_BASE", server.url("/istio"));
 
   // A subcase scripts its own answers first: the runner gives a command its answers in order.
   test::RecordingRunner runner;
@@ -295,7 +285,7 @@ TEST_CASE("actions::vm_join helpers") {
           "https://storage.googleapis.com/istio-release/releases/1.30.3/deb/istio-sidecar.deb");
     CHECK(actions::sidecar_package_url("1.30.3", "arm64") ==
           "https://storage.googleapis.com/istio-release/releases/1.30.3/deb/istio-sidecar-arm64.deb");
-    const ScopedEnv base("MESHLAB_ISTIO_DEB_URL_BASE", "http://127.0.0.1:9/mirror/");
+    const test::ScopedEnv base("MESHLAB_ISTIO_DEB_URL_BASE", "http://127.0.0.1:9/mirror/");
     CHECK(actions::sidecar_package_url("1.29.0", "amd64") == "http://127.0.0.1:9/mirror/1.29.0/deb/istio-sidecar.deb");
     CHECK_THROWS_WITH_AS(actions::sidecar_package_url("1.29.0", "s390x"),
                          "Istio publishes no istio-sidecar package for architecture \"s390x\"; it does for amd64 and "

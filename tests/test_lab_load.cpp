@@ -1,5 +1,7 @@
 #include "lab/load.hpp"
 
+#include "support/scoped_env.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -25,30 +27,11 @@ const Cluster& cluster(const Lab& lab, std::string_view name) {
   return *c;
 }
 
-// Sets an environment variable for one scope, restoring the previous value.
-class ScopedEnv {
-public:
-  ScopedEnv(const char* name, const char* value) : m_name(name) {
-    if (const char* old = std::getenv(name)) m_old = old;
-    if (value != nullptr) ::setenv(name, value, 1);
-    else ::unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (m_old) ::setenv(m_name, m_old->c_str(), 1);
-    else ::unsetenv(m_name);
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
-private:
-  const char* m_name;
-  std::optional<std::string> m_old;
-};
 
 } // namespace
 
 TEST_CASE("lab::load multi-primary") {
-  ScopedEnv state("XDG_STATE_HOME", "/var/tmp/state");
+  meshlab::test::ScopedEnv state("XDG_STATE_HOME", "/var/tmp/state");
   const Lab lab = load_example("multi-primary.yaml");
 
   SUBCASE("lab-wide values") {
@@ -260,11 +243,11 @@ TEST_CASE("lab::load defaults") {
   const std::string head = "apiVersion: meshlab.dev/v1alpha1\nkind: Lab\nname: t\n";
   SUBCASE("state dir from XDG_STATE_HOME, else HOME") {
     {
-      ScopedEnv state("XDG_STATE_HOME", "/x/state");
+      meshlab::test::ScopedEnv state("XDG_STATE_HOME", "/x/state");
       CHECK(load_string(head + "clusters: {a: {provider: kind}}\n", "t.yaml").lab.state_dir == "/x/state/meshlab/t");
     }
-    ScopedEnv state("XDG_STATE_HOME", nullptr);
-    ScopedEnv home("HOME", "/home/u");
+    meshlab::test::ScopedEnv state("XDG_STATE_HOME", std::nullopt);
+    meshlab::test::ScopedEnv home("HOME", "/home/u");
     CHECK(load_string(head + "clusters: {a: {provider: kind}}\n", "t.yaml").lab.state_dir ==
           "/home/u/.local/state/meshlab/t");
   }
