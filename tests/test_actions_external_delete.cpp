@@ -72,6 +72,45 @@ TEST_CASE("actions::delete_external_objects") {
           "could not delete namespace/istio-system on external cluster home (context home-admin) (namespaces: Error "
           "from server (Forbidden): namespaces is forbidden)");
   }
+  SUBCASE("Argo CD on the external cluster: every Application of the lab goes first, through Argo CD") {
+    auto with_argocd = lab;
+    with_argocd.argocd.enabled = true; // on the management cluster, home
+    const actions::LaunchContext argo_ctx{.lab = with_argocd, .state_dir = dir.path(), .provider = {}};
+    const auto apps_of = [&](const std::string& cluster) {
+      return with(user, {"delete", "applications.argoproj.io", "-n", "argocd", "-l", "meshlab.dev/cluster=" + cluster,
+                         "--ignore-not-found", "--wait=true", "--timeout=4m", "-o", "name"});
+    };
+    runner.on(apps_of("east"), Completed{.out = "application.argoproj.io/east-istiod\n"});
+    const auto result = actions::delete_external_objects(argo_ctx, runner);
+    CHECK(result.ok());
+    const auto argvs = runner.argvs();
+    REQUIRE(argvs.size() == 8); // the Applications of both clusters, then as before
+    CHECK(argvs[0] == apps_of("home")); // before the credentials Argo CD needs for them are gone
+    CHECK(argvs[1] == apps_of("east"));
+    CHECK(result.removed.front() == "application.argoproj.io/east-istiod (and what it deployed on east) on external "
+                                    "cluster home (context home-admin)");
+  }
+  SUBCASE("Argo CD on a cluster meshlab owns: only the Applications of external clusters, while it runs") {
+    lab::Lab local = lab;
+    local.argocd.enabled = true;
+    local.clusters[0].role = lab::ClusterRole::workload;   // home: an external workload cluster
+    local.clusters[1].role = lab::ClusterRole::management; // east: kind, runs Argo CD
+    const actions::LaunchContext local_ctx{.lab = local, .state_dir = dir.path(), .provider = {}};
+    actions::delete_external_objects(local_ctx, runner); // never launched: no kubeconfig for east
+    CHECK(runner.count({"kubectl", "--kubeconfig", (dir / "kubeconfigs/east.yaml").string()}) == 0);
+
+    util::write_file_atomic(dir / "kubeconfigs/east.yaml", "apiVersion: v1\nkind: Config\n");
+    const Argv apps{"kubectl", "--kubeconfig", (dir / "kubeconfigs/east.yaml").string(), "--context", "ext-east",
+                    "delete", "applications.argoproj.io", "-n", "argocd", "-l", "meshlab.dev/cluster=home",
+                    "--ignore-not-found", "--wait=true", "--timeout=4m", "-o", "name"};
+    runner.on(apps, Completed{.exit_code = 1, .err = "error: timed out waiting for the condition\n"});
+    const auto result = actions::delete_external_objects(local_ctx, runner);
+    CHECK(runner.count(apps) == 1);
+    REQUIRE_FALSE(result.problems.empty());
+    CHECK(result.problems[0] == "could not delete the Argo CD Applications of cluster home on Argo CD's cluster east "
+                                "(context ext-east): error: timed out waiting for the condition");
+    CHECK(runner.count(with(user, {"delete", "secrets"})) == 2); // the labelled objects go all the same
+  }
   SUBCASE("an unreachable cluster is a problem naming it") {
     runner.on_prefix(user, Completed{.exit_code = 1, .err = "The connection to the server 127.0.30.2:6443 was "
                                                             "refused - did you specify the right host or port?\n"});

@@ -1,5 +1,6 @@
 #include "actions/external_delete.hpp"
 
+#include "actions/argocd.hpp"
 #include "actions/manifest.hpp"
 #include "exec/check.hpp"
 #include "kube/kubectl.hpp"
@@ -59,6 +60,38 @@ void clean(const LaunchContext& ctx, const lab::Cluster& cluster, exec::Runner& 
                                           failures.empty() ? "" : fmt::format(" ({})", fmt::join(failures, "; "))));
 }
 
+// Argo CD Applications whose destination outlives the lab: deleted through Argo CD first, so
+// the resources finalizer every meshlab Application carries has Argo CD remove what they
+// deployed (Istio, the apps) while it can still reach those clusters; `--wait` returns once it
+// has. When Argo CD runs on an external cluster that is every Application of the lab (they
+// would stay there); otherwise those of the external clusters (the others go with the
+// clusters meshlab deletes). Namespaces Argo CD created for them stay, empty, as Argo CD
+// leaves them.
+void delete_applications(const LaunchContext& ctx, exec::Runner& runner, ExternalDeleted& result) {
+  const auto* host = argocd_cluster(ctx.lab);
+  if (host == nullptr) return;
+  const bool host_stays = host->provider == lab::Provider::external;
+  std::error_code ec;
+  if (!host_stays && !std::filesystem::is_regular_file(ctx.kubeconfig_for(*host), ec)) return; // never launched
+  const auto kubectl = kubectl_of(ctx, *host, runner);
+  const auto where = fmt::format("{} cluster {} (context {})", host_stays ? "external" : "Argo CD's", host->name,
+                                 kubectl.context());
+  for (const auto& c : ctx.lab.clusters) {
+    const auto* cluster = &c;
+    if (!host_stays && cluster->provider != lab::Provider::external) continue;
+    const auto done = kubectl.run({"delete", "applications.argoproj.io", "-n", k_argocd_namespace, "-l",
+                                   fmt::format("meshlab.dev/cluster={}", cluster->name), "--ignore-not-found",
+                                   "--wait=true", "--timeout=4m", "-o", "name"});
+    if (done.exit_code != 0 || done.timed_out) {
+      result.problems.push_back(fmt::format("could not delete the Argo CD Applications of cluster {} on {}: {}",
+                                            cluster->name, where, why(done)));
+      continue;
+    }
+    for (const auto& name : providers::output_lines(done.out))
+      result.removed.push_back(fmt::format("{} (and what it deployed on {}) on {}", name, cluster->name, where));
+  }
+}
+
 } // namespace
 
 const std::vector<std::string>& labelled_kinds() {
@@ -69,6 +102,13 @@ const std::vector<std::string>& labelled_kinds() {
 
 ExternalDeleted delete_external_objects(const LaunchContext& ctx, exec::Runner& runner) {
   ExternalDeleted result;
+  try {
+    delete_applications(ctx, runner, result);
+  } catch (const Interrupted&) {
+    throw;
+  } catch (const std::exception& e) {
+    result.problems.push_back(fmt::format("cannot remove lab {}'s Argo CD Applications: {}", ctx.lab.name, e.what()));
+  }
   for (const auto& cluster : ctx.lab.clusters) {
     if (cluster.provider != lab::Provider::external) continue;
     try {

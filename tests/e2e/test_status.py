@@ -182,9 +182,12 @@ metadata: {name: mine, namespace: default}
         status = self.status(EXTERNAL_LAB)
         self.assertEqual(self.machine(status, "home")["state"], "reachable")
 
+        self.assertIn("lab-istiod", self.kubectl("get", "applications.argoproj.io", "-n", "argocd", "-o", "name"))
         result = self.meshlab("delete", "-f", EXTERNAL_LAB)
         self.assertIn("removed secret/cacerts on external cluster home", result.stderr)
         self.assertEqual(self.labelled("ext-e2e"), [])
+        # Argo CD stays on home, but not the lab's Applications (nor, through their finalizer, what they deployed).
+        self.assertEqual(self.kubectl("get", "applications.argoproj.io", "-n", "argocd", "-o", "name"), "")
         others_after = sorted(f"{o['kind']}/{o['metadata'].get('namespace', '')}/{o['metadata']['name']}"
                               for o in self.objects()
                               if (o["metadata"].get("labels") or {}).get("meshlab.dev/lab") != "ext-e2e")
