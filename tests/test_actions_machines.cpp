@@ -96,7 +96,9 @@ Argv kubectl(const actions::LaunchContext& ctx, const std::string& cluster, Argv
 }
 
 nlohmann::json node(const std::string& name, bool ready, nlohmann::json labels) {
-  return {{"metadata", {{"name", name}, {"labels", std::move(labels)}}},
+  return {{"apiVersion", "v1"},
+          {"kind", "Node"},
+          {"metadata", {{"name", name}, {"labels", std::move(labels)}}},
           {"status", {{"conditions", {{{"type", "Ready"}, {"status", ready ? "True" : "False"}}}}}}};
 }
 
@@ -219,8 +221,15 @@ TEST_CASE("actions::machines steps") {
     CHECK(status.warnings[0].find("virt-01 was created from an earlier version of its cloud-init user-data") == 0);
     CHECK(runner.count({"multipass", "launch"}) == 1);
 
+    // The checks of one run share one `multipass list` until a step runs.
     listed = R"({"list": []})";
+    const auto lists = runner.count(list);
+    CHECK(plan.find("vm/virt-01/create")->verify(runner));
+    CHECK(plan.find("cluster/kube-01/create")->verify(runner) == false); // not listed, asked in the same list
+    CHECK(runner.count(list) == lists);
+    launch.ctx.snapshot->forget();
     CHECK_FALSE(plan.find("vm/virt-01/create")->verify(runner)); // missing
+    launch.ctx.snapshot->forget();
     listed = "garbage";
     CHECK_FALSE(plan.find("vm/virt-01/create")->verify(runner)); // unreadable: not known to match
   }
@@ -246,9 +255,13 @@ contexts: [{name: kind-mesh-east, context: {cluster: kind-mesh-east, user: kind-
                                {"server", "https://127.0.0.1:40001"},
                                {"internal_server", "https://mesh-east-control-plane:6443"},
                                {"kubeconfig", path.string()}});
-    const auto version = kubectl(launch.ctx, "east", {"version", "-o", "json"});
+    // The credentials must still list the nodes (the read cluster/east/ready's check shares).
+    const auto get_nodes = kubectl(launch.ctx, "east", {"get", "node", "-o", "json"});
+    runner.on(get_nodes, Completed{.out = node_list({})});
+    runner.on(get_nodes, Completed{.exit_code = 1, .err = "x509: certificate signed by unknown authority"});
     CHECK(plan.find("cluster/east/kubeconfig")->verify(runner));
-    runner.on(version, Completed{.exit_code = 1, .err = "x509: certificate signed by unknown authority"});
+    CHECK(runner.argvs().back() == get_nodes);
+    launch.ctx.snapshot->forget();
     CHECK_FALSE(plan.find("cluster/east/kubeconfig")->verify(runner)); // re-created cluster: write it again
   }
   SUBCASE("ready: waits for every node, then fixes only wrong or missing locality labels") {
@@ -276,7 +289,19 @@ contexts: [{name: kind-mesh-east, context: {cluster: kind-mesh-east, user: kind-
                              {"label", "--overwrite", "node", "mesh-east-worker2",
                               "topology.kubernetes.io/zone=zone2"})) == 1);
     CHECK(facts.at("nodes") == "mesh-east-control-plane, mesh-east-worker, mesh-east-worker2");
+    const auto get_node = kubectl(launch.ctx, "east", {"get", "node", "-o", "json"}); // the checks' read
+    auto fixed = [](nlohmann::json n, const std::string& zone) {
+      n["metadata"]["labels"]["topology.kubernetes.io/zone"] = zone;
+      return n;
+    };
+    runner.on(get_node, Completed{.out = node_list({cp, w1, w2})});
+    runner.on(get_node, Completed{.out = node_list({cp, fixed(w1, "zone1"), fixed(w2, "zone2")})});
+    runner.on(get_node, Completed{.out = node_list({cp, fixed(w1, "zone1")})});
     CHECK_FALSE(plan.find("cluster/east/ready")->verify(runner)); // the fake API still shows the old labels
+    launch.ctx.snapshot->forget();
+    CHECK(plan.find("cluster/east/ready")->verify(runner));
+    launch.ctx.snapshot->forget();
+    CHECK_FALSE(plan.find("cluster/east/ready")->verify(runner)); // a node is gone
   }
   SUBCASE("mirrors: every lab registry's hosts.toml into every node, through stdin") {
     const auto lab = example_lab("kind-locality");

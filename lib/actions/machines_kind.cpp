@@ -203,12 +203,16 @@ plan::Step loadbalancer_step(const LaunchContext& ctx, const lab::Cluster& clust
     sc.facts["metallb_manifest_url"] = url;
     sc.facts["metallb_manifest_sha256"] = manifest.sha256;
   };
-  step.verify = never_throwing([=](exec::Runner& runner) {
-    const kube::Kubectl kubectl(runner, kubeconfig, instance);
-    const auto pool = kubectl.get_json("ipaddresspools.metallb.io", "meshlab", std::string(k_metallb_namespace));
-    if (!pool) return false;
-    const auto want = carve_metallb_pool(providers::docker::network_ipv4_subnet(runner, std::string(k_kind_network)),
-                                         lab_name, index, count);
+  ctx.snapshot->objects().expect(kubeconfig, instance, "ipaddresspool.metallb.io", std::string(k_metallb_namespace));
+  step.verify = never_throwing([=, snapshot = ctx.snapshot](exec::Runner& runner) {
+    const auto pools = snapshot->objects().items(kube::Kubectl(runner, kubeconfig, instance),
+                                                 "ipaddresspool.metallb.io", std::string(k_metallb_namespace));
+    if (!pools) return false;
+    const auto pool = std::find_if(pools->begin(), pools->end(),
+                                   [](const nlohmann::json& item) { return member(member(item, "metadata"), "name") == "meshlab"; });
+    if (pool == pools->end()) return false;
+    const auto want = carve_metallb_pool(snapshot->network_subnet(runner, std::string(k_kind_network)), lab_name,
+                                         index, count);
     return member(member(*pool, "spec"), "addresses") == nlohmann::json::array({want.str()});
   });
   return step;
