@@ -319,7 +319,17 @@ contexts: [{name: kind-mesh-east, context: {cluster: kind-mesh-east, user: kind-
         CHECK(call.input == hosts);
       }
     runner.on_prefix({"docker", "exec"}, Completed{.out = hosts});
+    // The check takes the nodes from the lab's one look at its kind clusters.
+    runner.on({"kind", "get", "clusters"}, Completed{.out = "mesh-east\nmesh-west\n"});
+    runner.on_prefix({"docker", "ps", "-a", "--filter", "label=io.x-k8s.kind.cluster", "--format"},
+                     Completed{.out = "mesh-east-control-plane\trunning\tmesh-east\nmesh-east-worker\trunning\tmesh-east\n"
+                                      "mesh-east-worker2\trunning\tmesh-east\nmesh-west-control-plane\trunning\tmesh-west\n"});
     CHECK(plan.find("cluster/east/mirrors")->verify(runner));
+    CHECK(plan.find("cluster/east/create")->verify(runner));
+    CHECK(plan.find("cluster/west/create")->verify(runner));
+    CHECK(runner.count({"kind", "get", "clusters"}) == 1);
+    CHECK(runner.count({"docker", "ps"}) == 1);
+    CHECK(runner.count({"kind", "get", "nodes"}) == 1); // the step's own, not the check's
   }
   SUBCASE("registry: start-or-run, then the kind network join; verify asks docker and /v2/") {
     const auto lab = example_lab("kind-locality");

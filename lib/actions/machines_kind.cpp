@@ -123,8 +123,9 @@ plan::Step mirrors_step(const LaunchContext& ctx, const lab::Cluster& cluster) {
         providers::docker::write_file(sc.runner, node, node_path, util::read_file(rendered)); // no restart needed
     sc.facts["nodes"] = util::join(nodes);
   };
-  step.verify = never_throwing([instance, files](exec::Runner& runner) {
-    const auto nodes = providers::kind_node_names(runner, instance);
+  // The node names come from the lab's one look at its kind clusters (cluster/<c>/create's).
+  step.verify = never_throwing([instance, files, provider = ctx.provider, snapshot = ctx.snapshot](exec::Runner& runner) {
+    const auto nodes = snapshot->machine(provider(lab::Provider::kind), lab::Provider::kind, instance).nodes;
     std::string expected;
     std::vector<std::string> paths;
     for (const auto& [node_path, rendered] : files) {
