@@ -24,7 +24,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdlib>
+#include <mutex>
 #include <set>
 #include <sstream>
 
@@ -341,6 +343,40 @@ contexts: [{name: kind-mesh-east, context: {cluster: kind-mesh-east, user: kind-
     const auto facts = run_step(*plan.find("registry/docker.io/kind-network"), runner);
     CHECK(runner.argvs().back() == Argv{"docker", "network", "connect", "kind", "mesh-registry-docker-io"});
     CHECK(facts.at("joined") == "now");
+  }
+}
+
+TEST_CASE("actions::check_machine_tools") {
+  test::TempDir state;
+  test::RecordingRunner runner;
+  const auto lab = example_lab("multi-primary"); // multipass, and docker for the registry caches
+  Launch launch(lab, runner, state.path());
+  const Argv multipass_version{"multipass", "version"};
+  const Argv docker_version{"docker", "version", "--format", "{{.Server.Version}}"};
+
+  SUBCASE("the tools are asked side by side: each waits for the other to have started") {
+    std::mutex mutex;
+    std::condition_variable cv;
+    int started = 0;
+    const auto both_started = [&](std::string out) {
+      return [&, out](const exec::Command&) {
+        std::unique_lock lock(mutex);
+        ++started;
+        cv.notify_all();
+        const bool together = cv.wait_for(lock, std::chrono::seconds(10), [&] { return started == 2; });
+        return together ? Completed{.out = out} : Completed{.exit_code = 1, .err = "asked one after the other"};
+      };
+    };
+    runner.on(multipass_version, both_started("multipass   1.16.3\nmultipassd  1.16.3\n"));
+    runner.on(docker_version, both_started("28.1.1\n"));
+    CHECK_NOTHROW(actions::check_machine_tools(launch.ctx, runner));
+  }
+  SUBCASE("a tool that is not there is reported whatever the other says") {
+    runner.on(multipass_version, Completed{.out = "multipass   1.16.3\n"});
+    runner.on(docker_version, Completed{.exit_code = 1, .err = "Cannot connect to the Docker daemon\n"});
+    CHECK_THROWS_WITH_AS(actions::check_machine_tools(launch.ctx, runner),
+                         doctest::Contains("the multipass daemon (multipassd) does not answer"), Error);
+    CHECK(runner.count(docker_version) == 1);
   }
 }
 

@@ -8,10 +8,12 @@
 #include "providers/registry_cache.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
+#include "util/parallel.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 namespace meshlab::actions {
@@ -229,10 +231,15 @@ void check_machine_tools(const LaunchContext& ctx, exec::Runner& runner) {
   std::set<lab::Provider> used;
   for (const auto& cluster : ctx.lab.clusters) used.insert(cluster.provider);
   if (!ctx.lab.vms.empty()) used.insert(lab::Provider::multipass);
-  for (const auto provider : used) ctx.provider(provider).check_available();
+  std::vector<std::function<void()>> checks;
+  for (const auto provider : used) checks.emplace_back([&ctx, provider] { ctx.provider(provider).check_available(); });
   // kind runs on Docker, and so do the registry caches.
   if (!ctx.lab.registries.empty() || used.count(lab::Provider::kind))
-    providers::RegistryCache(runner).check_available();
+    checks.emplace_back([&runner] { providers::RegistryCache(runner).check_available(); });
+  // Side by side: each waits on its tool, and a relaunch waits on them before anything else.
+  // A missing tool is still reported the same way whatever the timing (run_tasks rethrows the
+  // first check's error).
+  util::run_tasks(checks.size(), checks.size(), [&](std::size_t i) { checks[i](); });
 }
 
 } // namespace meshlab::actions
