@@ -109,6 +109,10 @@ TEST_CASE("actions bring-up against the fakes") {
     kubectl("hub", {"delete", "secret", "cluster-bring-west", "-n", "argocd"});
     kubectl("west", {"delete", "secret", "istio-remote-secret-east", "-n", "istio-system"});
     kubectl("lone", {"delete", "secret", "cacerts", "-n", "istio-system"});
+    // The checks of one run share what they read until a step runs; these deletions went
+    // behind the plan's back, so the next checks must be told to read again.
+    for (const auto* id : {"argocd/register/west", "cluster/lone/cacerts"}) CHECK(plan.find(id)->verify(runner));
+    ctx.snapshot->forget();
     for (const auto* id : {"argocd/register/west", "mesh/mesh/remote-secrets", "cluster/lone/cacerts"}) {
       CAPTURE(id);
       CHECK_FALSE(plan.find(id)->verify(runner));

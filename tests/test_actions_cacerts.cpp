@@ -3,6 +3,7 @@
 #include "exec/quote.hpp"
 #include "plan/executor.hpp"
 #include "support/bringup_lab.hpp"
+#include "support/kube_list.hpp"
 #include "util/base64.hpp"
 #include "util/files.hpp"
 
@@ -93,22 +94,29 @@ TEST_CASE("actions::cacerts") {
   }
 
   SUBCASE("cacerts_in_place: the secret with this lab's root") {
-    const auto get = lab.kubectl("east", {"get", "secret", "cacerts", "-o", "json", "-n", "istio-system"});
+    // One read of istio-system's Secrets, shared with the other checks on east.
+    const auto get = lab.kubectl("east", {"get", "secret", "-n", "istio-system", "-o", "json"});
     const auto root = util::base64_encode(util::read_file(lab.state() / "ca/east/root-cert.pem"));
     const auto ctx = lab.ctx();
     const auto& east = lab.cluster("east");
+    const auto cacerts = [](const std::string& data_root) {
+      return test::kube_object("v1", "Secret", "istio-system", "cacerts",
+                               {{"data", {{"root-cert.pem", data_root}, {"ca-key.pem", "x"}}}});
+    };
     // Answers in call order: same root, another root, missing, unreachable.
-    runner.on(get,
-              exec::Completed{.out = nlohmann::json{{"data", {{"root-cert.pem", root}, {"ca-key.pem", "x"}}}}.dump()});
-    runner.on(get, exec::Completed{.out = nlohmann::json{{"data", {{"root-cert.pem", "b3RoZXI="}}}}.dump()});
-    runner.on(get,
-              exec::Completed{.exit_code = 1, .err = "Error from server (NotFound): secrets \"cacerts\" not found"});
+    runner.on(get, exec::Completed{.out = test::kube_list({cacerts(root)})});
+    runner.on(get, exec::Completed{.out = test::kube_list({cacerts("b3RoZXI=")})});
+    runner.on(get, exec::Completed{.out = test::kube_list({test::kube_object("v1", "Secret", "istio-system", "other")})});
     runner.on(get, exec::Completed{.exit_code = 1, .err = "The connection to the server 127.0.0.1:1 was refused"});
     CHECK(actions::cacerts_in_place(ctx, east, runner));
     CHECK(runner.calls().back().secret_output); // the key is in that output
-    CHECK_FALSE(actions::cacerts_in_place(ctx, east, runner));
-    CHECK_FALSE(actions::cacerts_in_place(ctx, east, runner));
-    CHECK_FALSE(actions::cacerts_in_place(ctx, east, runner));
+    CHECK(actions::cacerts_in_place(ctx, east, runner)); // the run's answer until something changes
+    CHECK(runner.calls().size() == 1);
+    for (int i = 0; i < 3; ++i) {
+      lab.snapshot().forget(); // a step ran
+      CHECK_FALSE(actions::cacerts_in_place(ctx, east, runner));
+    }
+    CHECK(runner.calls().size() == 4);
   }
 
   SUBCASE("the step log shows the namespace but not the secret") {

@@ -4,6 +4,7 @@
 
 #include "pki/host_cert.hpp"
 #include "support/bringup_lab.hpp"
+#include "support/kube_list.hpp"
 #include "util/base64.hpp"
 
 #include <doctest/doctest.h>
@@ -73,16 +74,22 @@ TEST_CASE("actions::ingress") {
   }
 
   SUBCASE("resume: done while the secret holds the current certificate and the Gateway exists") {
-    const auto get_secret = lab.kubectl(
-        "east", {"get", "secret", "httpbin-demo-lab-tls", "-o", "json", "-n", "istio-system"});
-    const auto get_gateway = lab.kubectl(
-        "east", {"get", "gateway.networking.istio.io", "httpbin-demo-lab", "-o", "json", "-n", "istio-system"});
-    const nlohmann::json secret = {{"data", {{"tls.crt", util::base64_encode(crt)}}}};
-    const nlohmann::json stale = {{"data", {{"tls.crt", util::base64_encode("old")}}}};
-    runner.on(get_secret, exec::Completed{.out = secret.dump()}); // first verify
-    runner.on(get_secret, exec::Completed{.out = stale.dump()});  // second verify
-    runner.on(get_gateway, exec::Completed{.out = R"({"kind": "Gateway"})"});
+    // East's checks read istio-system's Secrets and the Istio objects, one call each.
+    const auto get_secrets = lab.kubectl("east", {"get", "secret", "-n", "istio-system", "-o", "json"});
+    const auto get_gateways =
+        lab.kubectl("east", {"get", "gateway.networking.istio.io", "-n", "istio-system", "-o", "json"});
+    const auto tls = [](const std::string& crt_data) {
+      return test::kube_object("v1", "Secret", "istio-system", "httpbin-demo-lab-tls",
+                               {{"data", {{"tls.crt", crt_data}}}});
+    };
+    runner.on(get_secrets, exec::Completed{.out = test::kube_list({tls(util::base64_encode(crt))})}); // first verify
+    runner.on(get_secrets, exec::Completed{.out = test::kube_list({tls(util::base64_encode("old"))})}); // second
+    runner.on(get_gateways, exec::Completed{.out = test::kube_list({test::kube_object(
+                                                "networking.istio.io/v1", "Gateway", "istio-system", "httpbin-demo-lab")})});
     CHECK(plan.find("ingress/east")->verify(runner));
+    CHECK(runner.count(lab.kubectl("east")) == 2);
+    CHECK(runner.calls()[0].secret_output);
+    lab.snapshot().forget();
     CHECK_FALSE(plan.find("ingress/east")->verify(runner));
   }
 }
@@ -126,13 +133,19 @@ TEST_CASE("actions::mesh_resources") {
   }
 
   SUBCASE("resume: done while the objects exist") {
-    const auto get = lab.kubectl(
-        "west", {"get", "gateway.networking.istio.io", "cross-network-gateway", "-o", "json", "-n", "istio-system"});
-    runner.on(get, exec::Completed{.out = "{}"});
-    runner.on(get, exec::Completed{.exit_code = 1,
-                                   .err = "Error from server (NotFound): gateways.networking.istio.io "
-                                          "\"cross-network-gateway\" not found"});
+    const auto get = lab.kubectl("west", {"get", "gateway.networking.istio.io", "-n", "istio-system", "-o", "json"});
+    runner.on(get, exec::Completed{.out = test::kube_list({test::kube_object("networking.istio.io/v1", "Gateway",
+                                                                              "istio-system", "cross-network-gateway")})});
+    runner.on(get, exec::Completed{.out = test::kube_list({})});
     CHECK(plan.find("istio/west/resources")->verify(runner));
+    lab.snapshot().forget();
     CHECK_FALSE(plan.find("istio/west/resources")->verify(runner));
+  }
+
+  SUBCASE("resume: Istio's CRDs not installed (a check that throws counts as not done)") {
+    const auto get = lab.kubectl("west", {"get", "gateway.networking.istio.io", "-n", "istio-system", "-o", "json"});
+    runner.on(get, exec::Completed{.exit_code = 1,
+                                   .err = "error: the server doesn't have a resource type \"gateway\"\n"});
+    CHECK_THROWS_AS(plan.find("istio/west/resources")->verify(runner), CommandError);
   }
 }

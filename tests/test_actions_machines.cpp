@@ -25,7 +25,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdlib>
+#include <mutex>
 #include <set>
 #include <sstream>
 
@@ -97,7 +99,9 @@ Argv kubectl(const actions::LaunchContext& ctx, const std::string& cluster, Argv
 }
 
 nlohmann::json node(const std::string& name, bool ready, nlohmann::json labels) {
-  return {{"metadata", {{"name", name}, {"labels", std::move(labels)}}},
+  return {{"apiVersion", "v1"},
+          {"kind", "Node"},
+          {"metadata", {{"name", name}, {"labels", std::move(labels)}}},
           {"status", {{"conditions", {{{"type", "Ready"}, {"status", ready ? "True" : "False"}}}}}}};
 }
 
@@ -202,8 +206,15 @@ TEST_CASE("actions::machines steps") {
     CHECK(status.warnings[0].find("virt-01 was created from an earlier version of its cloud-init user-data") == 0);
     CHECK(runner.count({"multipass", "launch"}) == 1);
 
+    // The checks of one run share one `multipass list` until a step runs.
     listed = R"({"list": []})";
+    const auto lists = runner.count(list);
+    CHECK(plan.find("vm/virt-01/create")->verify(runner));
+    CHECK(plan.find("cluster/kube-01/create")->verify(runner) == false); // not listed, asked in the same list
+    CHECK(runner.count(list) == lists);
+    launch.ctx.snapshot->forget();
     CHECK_FALSE(plan.find("vm/virt-01/create")->verify(runner)); // missing
+    launch.ctx.snapshot->forget();
     listed = "garbage";
     CHECK_FALSE(plan.find("vm/virt-01/create")->verify(runner)); // unreadable: not known to match
   }
@@ -229,9 +240,13 @@ contexts: [{name: kind-mesh-east, context: {cluster: kind-mesh-east, user: kind-
                                {"server", "https://127.0.0.1:40001"},
                                {"internal_server", "https://mesh-east-control-plane:6443"},
                                {"kubeconfig", path.string()}});
-    const auto version = kubectl(launch.ctx, "east", {"version", "-o", "json"});
+    // The credentials must still list the nodes (the read cluster/east/ready's check shares).
+    const auto get_nodes = kubectl(launch.ctx, "east", {"get", "node", "-o", "json"});
+    runner.on(get_nodes, Completed{.out = node_list({})});
+    runner.on(get_nodes, Completed{.exit_code = 1, .err = "x509: certificate signed by unknown authority"});
     CHECK(plan.find("cluster/east/kubeconfig")->verify(runner));
-    runner.on(version, Completed{.exit_code = 1, .err = "x509: certificate signed by unknown authority"});
+    CHECK(runner.argvs().back() == get_nodes);
+    launch.ctx.snapshot->forget();
     CHECK_FALSE(plan.find("cluster/east/kubeconfig")->verify(runner)); // re-created cluster: write it again
   }
   SUBCASE("ready: waits for every node, then fixes only wrong or missing locality labels") {
@@ -259,7 +274,19 @@ contexts: [{name: kind-mesh-east, context: {cluster: kind-mesh-east, user: kind-
                              {"label", "--overwrite", "node", "mesh-east-worker2",
                               "topology.kubernetes.io/zone=zone2"})) == 1);
     CHECK(facts.at("nodes") == "mesh-east-control-plane, mesh-east-worker, mesh-east-worker2");
+    const auto get_node = kubectl(launch.ctx, "east", {"get", "node", "-o", "json"}); // the checks' read
+    auto fixed = [](nlohmann::json n, const std::string& zone) {
+      n["metadata"]["labels"]["topology.kubernetes.io/zone"] = zone;
+      return n;
+    };
+    runner.on(get_node, Completed{.out = node_list({cp, w1, w2})});
+    runner.on(get_node, Completed{.out = node_list({cp, fixed(w1, "zone1"), fixed(w2, "zone2")})});
+    runner.on(get_node, Completed{.out = node_list({cp, fixed(w1, "zone1")})});
     CHECK_FALSE(plan.find("cluster/east/ready")->verify(runner)); // the fake API still shows the old labels
+    launch.ctx.snapshot->forget();
+    CHECK(plan.find("cluster/east/ready")->verify(runner));
+    launch.ctx.snapshot->forget();
+    CHECK_FALSE(plan.find("cluster/east/ready")->verify(runner)); // a node is gone
   }
   SUBCASE("mirrors: every lab registry's hosts.toml into every node, through stdin") {
     const auto lab = example_lab("kind-locality");
@@ -277,7 +304,17 @@ contexts: [{name: kind-mesh-east, context: {cluster: kind-mesh-east, user: kind-
         CHECK(call.input == hosts);
       }
     runner.on_prefix({"docker", "exec"}, Completed{.out = hosts});
+    // The check takes the nodes from the lab's one look at its kind clusters.
+    runner.on({"kind", "get", "clusters"}, Completed{.out = "mesh-east\nmesh-west\n"});
+    runner.on_prefix({"docker", "ps", "-a", "--filter", "label=io.x-k8s.kind.cluster", "--format"},
+                     Completed{.out = "mesh-east-control-plane\trunning\tmesh-east\nmesh-east-worker\trunning\tmesh-east\n"
+                                      "mesh-east-worker2\trunning\tmesh-east\nmesh-west-control-plane\trunning\tmesh-west\n"});
     CHECK(plan.find("cluster/east/mirrors")->verify(runner));
+    CHECK(plan.find("cluster/east/create")->verify(runner));
+    CHECK(plan.find("cluster/west/create")->verify(runner));
+    CHECK(runner.count({"kind", "get", "clusters"}) == 1);
+    CHECK(runner.count({"docker", "ps"}) == 1);
+    CHECK(runner.count({"kind", "get", "nodes"}) == 1); // the step's own, not the check's
   }
   SUBCASE("registry: start-or-run, then the kind network join; verify asks docker and /v2/") {
     const auto lab = example_lab("kind-locality");
@@ -289,6 +326,40 @@ contexts: [{name: kind-mesh-east, context: {cluster: kind-mesh-east, user: kind-
     const auto facts = run_step(*plan.find("registry/docker.io/kind-network"), runner);
     CHECK(runner.argvs().back() == Argv{"docker", "network", "connect", "kind", "mesh-registry-docker-io"});
     CHECK(facts.at("joined") == "now");
+  }
+}
+
+TEST_CASE("actions::check_machine_tools") {
+  test::TempDir state;
+  test::RecordingRunner runner;
+  const auto lab = example_lab("multi-primary"); // multipass, and docker for the registry caches
+  Launch launch(lab, runner, state.path());
+  const Argv multipass_version{"multipass", "version"};
+  const Argv docker_version{"docker", "version", "--format", "{{.Server.Version}}"};
+
+  SUBCASE("the tools are asked side by side: each waits for the other to have started") {
+    std::mutex mutex;
+    std::condition_variable cv;
+    int started = 0;
+    const auto both_started = [&](std::string out) {
+      return [&, out](const exec::Command&) {
+        std::unique_lock lock(mutex);
+        ++started;
+        cv.notify_all();
+        const bool together = cv.wait_for(lock, std::chrono::seconds(10), [&] { return started == 2; });
+        return together ? Completed{.out = out} : Completed{.exit_code = 1, .err = "asked one after the other"};
+      };
+    };
+    runner.on(multipass_version, both_started("multipass   1.16.3\nmultipassd  1.16.3\n"));
+    runner.on(docker_version, both_started("28.1.1\n"));
+    CHECK_NOTHROW(actions::check_machine_tools(launch.ctx, runner));
+  }
+  SUBCASE("a tool that is not there is reported whatever the other says") {
+    runner.on(multipass_version, Completed{.out = "multipass   1.16.3\n"});
+    runner.on(docker_version, Completed{.exit_code = 1, .err = "Cannot connect to the Docker daemon\n"});
+    CHECK_THROWS_WITH_AS(actions::check_machine_tools(launch.ctx, runner),
+                         doctest::Contains("the multipass daemon (multipassd) does not answer"), Error);
+    CHECK(runner.count(docker_version) == 1);
   }
 }
 

@@ -68,8 +68,11 @@ const std::string k_service_json =
 
 std::string entries_json(const std::string& group, const std::string& address) {
   return nlohmann::json{{"items",
-                         {{{"metadata",
+                         {{{"apiVersion", "networking.istio.io/v1"},
+                           {"kind", "WorkloadEntry"},
+                           {"metadata",
                             {{"name", group + "-" + address + "-virt-01-network"},
+                             {"namespace", "httpbin"},
                              {"annotations", {{"istio.io/autoRegistrationGroup", group}}}}},
                            {"spec", {{"address", address}}}}}}}
       .dump();
@@ -89,6 +92,10 @@ TEST_CASE("actions::vm_join") {
 
   // A subcase scripts its own answers first: the runner gives a command its answers in order.
   test::RecordingRunner runner;
+  // The resume checks' one read of the Istio objects on east (vm/virt-01/mesh and /join).
+  const auto checks_read = lab.kubectl(
+      "east", {"get", "workloadentry.networking.istio.io,workloadgroup.networking.istio.io", "-n", "httpbin", "-o",
+               "json"});
   const auto script = [&] {
     runner.on(lab.kubectl("east", {"get", "service", "istio-eastwestgateway", "-o", "json", "-n", "istio-system"}),
               exec::Completed{.out = k_service_json});
@@ -100,6 +107,7 @@ TEST_CASE("actions::vm_join") {
     runner.on(vm_exec(instance, {"dpkg", "--print-architecture"}), exec::Completed{.out = "amd64\n"});
     runner.on(lab.kubectl("east", {"get", "workloadentries", "-n", "httpbin", "-o", "json"}),
               exec::Completed{.out = entries_json("virt-01", "127.0.10.9")});
+    runner.on(checks_read, exec::Completed{.out = entries_json("virt-01", "127.0.10.9")});
   };
   auto earlier = test::BringupLab::earlier_facts({"east"});
   earlier[actions::ids::vm("virt-01")] = {{"address", "127.0.10.9"}};
@@ -247,6 +255,7 @@ TEST_CASE("actions::vm_join") {
     const auto* step = plan.find("vm/virt-01/join");
     REQUIRE(step != nullptr);
     CHECK(step->verify(runner)); // every exec answers 0, the entry is listed
+    CHECK(runner.count(checks_read) == 1);
     CHECK(runner.count({"multipass", "exec", "-n", instance, "--", "systemctl", "is-active"}) == 1);
     CHECK(runner.count({"multipass", "exec", "-n", instance, "--", "test", "-s"}) == 1);
     runner.on(vm_exec(instance, {"systemctl", "is-active", "--quiet", "istio"}), exec::Completed{.exit_code = 0});
@@ -256,8 +265,7 @@ TEST_CASE("actions::vm_join") {
   }
 
   SUBCASE("a VM whose sidecar runs but whose entry is gone is joined again") {
-    runner.on(lab.kubectl("east", {"get", "workloadentries", "-n", "httpbin", "-o", "json"}),
-              exec::Completed{.out = R"({"items": []})"});
+    runner.on(checks_read, exec::Completed{.out = R"({"items": []})"});
     script();
     CHECK_FALSE(plan.find("vm/virt-01/join")->verify(runner));
   }

@@ -16,6 +16,9 @@ namespace {
 const Argv k_get_clusters{"kind", "get", "clusters"};
 const Argv k_east_nodes{"docker", "ps", "-a", "--filter", "label=io.x-k8s.kind.cluster=mesh-east",
                         "--format", "{{.Names}}\t{{.State}}"};
+// The node containers of every kind cluster, in the one call inspect makes.
+const Argv k_all_nodes{"docker", "ps", "-a", "--filter", "label=io.x-k8s.kind.cluster",
+                       "--format", "{{.Names}}\t{{.State}}\t{{.Label \"io.x-k8s.kind.cluster\"}}"};
 
 // `kind get kubeconfig --name mesh-east` (names kind-<name>, loopback port on the host).
 std::string kind_kubeconfig(const std::string& server) {
@@ -123,35 +126,47 @@ TEST_CASE("providers::Kind") {
   }
   SUBCASE("inspect: node container states decide between running and stopped") {
     runner.on(k_get_clusters, Completed{.out = "mesh-east\n"});
-    std::string nodes = "mesh-east-control-plane\texited\nmesh-east-worker\trunning\n";
-    runner.on(k_east_nodes, [&](const exec::Command&) { return Completed{.out = nodes}; });
+    std::string nodes = "mesh-east-worker\trunning\tmesh-east\nmesh-east-control-plane\texited\tmesh-east\n"
+                        "other-control-plane\trunning\tother\n";
+    runner.on(k_all_nodes, [&](const exec::Command&) { return Completed{.out = nodes}; });
     const auto seen = kind.inspect("mesh-east");
     CHECK(seen.status == providers::MachineState::Status::stopped);
     CHECK(seen.detail == "mesh-east-control-plane exited");
-    nodes = "";
+    CHECK(seen.nodes == std::vector<std::string>{"mesh-east-control-plane", "mesh-east-worker"});
+    nodes = "other-control-plane\trunning\tother\n";
     CHECK(kind.inspect("mesh-east").status == providers::MachineState::Status::other);
     nodes = "garbage-without-state\n";
-    CHECK_THROWS_WITH_AS(kind.inspect("mesh-east"), doctest::Contains("is not a container name and state"), Error);
+    CHECK_THROWS_WITH_AS(kind.inspect("mesh-east"), doctest::Contains("is not a container name, state and kind cluster"),
+                         Error);
   }
   SUBCASE("inspect: listed with running nodes means running; not listed means missing; junk is an error") {
     std::string listed = "mesh-east\n";
     runner.on(k_get_clusters, [&](const exec::Command&) { return Completed{.out = listed}; });
-    runner.on(k_east_nodes, Completed{.out = "mesh-east-control-plane\trunning\n"});
+    runner.on(k_all_nodes, Completed{.out = "mesh-east-control-plane\trunning\tmesh-east\n"});
     CHECK(kind.inspect("mesh-east").status == providers::MachineState::Status::running);
     CHECK(kind.inspect("mesh-west").status == providers::MachineState::Status::missing);
     listed = "<html>oops</html>\n";
     CHECK_THROWS_WITH_AS(kind.inspect("mesh-east"), doctest::Contains("unexpected output from `kind get clusters`"),
                          Error);
   }
-  SUBCASE("inspect_all: one kind get clusters for every name, node containers only of those listed") {
-    runner.on(k_get_clusters, Completed{.out = "mesh-east\n"});
-    runner.on(k_east_nodes, Completed{.out = "mesh-east-control-plane\trunning\n"});
-    const auto states = kind.inspect_all({"mesh-east", "mesh-west"});
-    REQUIRE(states.size() == 2);
+  SUBCASE("inspect_all: one kind get clusters and one docker ps for every name") {
+    runner.on(k_get_clusters, Completed{.out = "mesh-east\nmesh-north\n"});
+    // A container left of a cluster kind no longer lists does not make it exist.
+    runner.on(k_all_nodes, Completed{.out = "mesh-east-control-plane\trunning\tmesh-east\n"
+                                            "mesh-north-control-plane\texited\tmesh-north\n"
+                                            "mesh-west-control-plane\texited\tmesh-west\n"});
+    const auto states = kind.inspect_all({"mesh-east", "mesh-north", "mesh-west"});
+    REQUIRE(states.size() == 3);
     CHECK(states.at("mesh-east").status == providers::MachineState::Status::running);
+    CHECK(states.at("mesh-north").status == providers::MachineState::Status::stopped);
     CHECK(states.at("mesh-west").status == providers::MachineState::Status::missing);
     CHECK(runner.count(k_get_clusters) == 1);
     CHECK(runner.count({"docker", "ps"}) == 1);
+  }
+  SUBCASE("inspect_all: nothing listed, no docker call") {
+    runner.on(k_get_clusters, Completed{.out = ""});
+    CHECK(kind.inspect_all({"mesh-east"}).at("mesh-east").status == providers::MachineState::Status::missing);
+    CHECK(runner.count({"docker"}) == 0);
   }
   SUBCASE("destroy deletes only the given clusters that exist, with our kubeconfig") {
     runner.on(k_get_clusters, Completed{.out = "kind\nmesh-east\nother-lab-east\n"});

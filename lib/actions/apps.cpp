@@ -23,6 +23,8 @@ namespace fs = std::filesystem;
 // Istio and the apps pull images and wait for each other's sync waves.
 constexpr auto k_sync_timeout = std::chrono::minutes(20);
 constexpr auto k_poll = std::chrono::milliseconds(500);
+// Argo CD Applications as kubectl and the resume checks name them (kube/object_snapshot.hpp).
+constexpr const char* k_application_resource = "application.argoproj.io";
 
 // Without an index (a state directory older than index.json): the two directories.
 std::vector<fs::path> scanned_files(const fs::path& state_dir) {
@@ -204,15 +206,15 @@ void wait_for_apps(const kube::Kubectl& kubectl, const std::vector<std::string>&
   if (failed) throw Error(unhealthy_report(apps));
 }
 
-bool apps_present(const kube::Kubectl& kubectl, const std::vector<std::string>& names) {
-  const auto items = list_items(kubectl, "applications", k_argocd_namespace);
+bool apps_present(const LaunchContext& ctx, const kube::Kubectl& kubectl, const std::vector<std::string>& names) {
+  const auto items = ctx.snapshot->objects().items(kubectl, k_application_resource, k_argocd_namespace);
   if (!items) return false;
   const auto apps = app_health(*items, names);
   return std::all_of(apps.begin(), apps.end(), [](const AppHealth& app) { return app.found; });
 }
 
-bool apps_healthy(const kube::Kubectl& kubectl, const std::vector<std::string>& names) {
-  const auto items = list_items(kubectl, "applications", k_argocd_namespace);
+bool apps_healthy(const LaunchContext& ctx, const kube::Kubectl& kubectl, const std::vector<std::string>& names) {
+  const auto items = ctx.snapshot->objects().items(kubectl, k_application_resource, k_argocd_namespace);
   if (!items) return false;
   const auto apps = app_health(*items, names);
   return std::all_of(apps.begin(), apps.end(), [](const AppHealth& app) { return app.ok(); });
@@ -229,6 +231,7 @@ void add_apps_steps(plan::PlanBuilder& builder, const LaunchContext& ctx) {
     needs.push_back(ids::cluster_cacerts(cluster->name));
   }
   const auto hash = files_digest(files);
+  expect_objects(ctx, *host, k_application_resource, k_argocd_namespace);
   builder.add(plan::Step{
       .id = ids::argocd_apps(),
       .title = "Applying the Argo CD projects and applications, wave by wave",
@@ -237,7 +240,7 @@ void add_apps_steps(plan::PlanBuilder& builder, const LaunchContext& ctx) {
       .run = [ctx, host, files](plan::StepContext& sc) { apply_in_waves(ctx, *host, files, sc); },
       .verify =
           [ctx, host, files](exec::Runner& runner) {
-            return apps_present(kubectl_for(ctx, *host, runner), application_names(files));
+            return apps_present(ctx, kubectl_for(ctx, *host, runner), application_names(files));
           },
   });
   builder.add(plan::Step{
@@ -253,7 +256,7 @@ void add_apps_steps(plan::PlanBuilder& builder, const LaunchContext& ctx) {
           },
       .verify =
           [ctx, host, files](exec::Runner& runner) {
-            return apps_healthy(kubectl_for(ctx, *host, runner), application_names(files));
+            return apps_healthy(ctx, kubectl_for(ctx, *host, runner), application_names(files));
           },
   });
 }

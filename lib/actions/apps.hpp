@@ -80,7 +80,8 @@ void wait_for_apps(const kube::Kubectl& kubectl, const std::vector<std::string>&
 // Resume checks: argocd/apps is still done when every app in `names` exists in namespace
 // argocd; apps/sync when every one is also Synced and Healthy. Throw when the cluster
 // cannot be asked (the resume counts that as false).
-bool apps_present(const kube::Kubectl& kubectl, const std::vector<std::string>& names);
-bool apps_healthy(const kube::Kubectl& kubectl, const std::vector<std::string>& names);
+// Both read the Applications through ctx's snapshot, so the two checks make one read.
+bool apps_present(const LaunchContext& ctx, const kube::Kubectl& kubectl, const std::vector<std::string>& names);
+bool apps_healthy(const LaunchContext& ctx, const kube::Kubectl& kubectl, const std::vector<std::string>& names);
 
 } // namespace meshlab::actions

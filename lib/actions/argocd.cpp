@@ -122,9 +122,14 @@ void wait_for_argocd(const kube::Kubectl& kubectl, util::Clock::time_point deadl
 
 bool argocd_running(const LaunchContext& ctx, const lab::Cluster& host, exec::Runner& runner) {
   const auto kubectl = kubectl_for(ctx, host, runner);
-  const auto items = list_items(kubectl, "deployments,statefulsets", k_argocd_namespace);
-  if (!items || !not_ready(*items).empty()) return false;
-  const auto service = lookup(kubectl, "service", k_server, k_argocd_namespace);
+  auto& objects = ctx.snapshot->objects();
+  const auto deployments = objects.items(kubectl, "deployment.apps", k_argocd_namespace);
+  const auto statefulsets = objects.items(kubectl, "statefulset.apps", k_argocd_namespace);
+  if (!deployments || !statefulsets) return false;
+  auto items = *deployments;
+  items.insert(items.end(), statefulsets->begin(), statefulsets->end());
+  if (!not_ready(items).empty()) return false;
+  const auto service = snapshot_lookup(ctx, kubectl, "service", k_server, k_argocd_namespace);
   return service.state == Lookup::State::found && !service.object.value("status", nlohmann::json::object())
                                                        .value("loadBalancer", nlohmann::json::object())
                                                        .value("ingress", nlohmann::json::array())
@@ -155,6 +160,8 @@ std::string expose_argocd(const kube::Kubectl& kubectl, util::Clock::time_point 
 void add_argocd_steps(plan::PlanBuilder& builder, const LaunchContext& ctx) {
   const auto* host = argocd_cluster(ctx.lab);
   if (host == nullptr) return;
+  for (const char* resource : {"deployment.apps", "statefulset.apps", "service"})
+    expect_objects(ctx, *host, resource, k_argocd_namespace);
   builder.add(plan::Step{
       .id = ids::argocd_install(),
       .title = fmt::format("Installing Argo CD on {}", host->name),

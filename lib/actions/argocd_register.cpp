@@ -76,8 +76,8 @@ Json cluster_secret(const lab::Lab& lab, const lab::Cluster& cluster, const std:
 
 bool cluster_registered(const LaunchContext& ctx, const lab::Cluster& host, const lab::Cluster& cluster,
                         exec::Runner& runner) {
-  const auto found = lookup(kubectl_for(ctx, host, runner), "secret", "cluster-" + ctx.lab.instance_name(cluster.name),
-                            k_argocd_namespace, Secrecy::secret);
+  const auto found = snapshot_lookup(ctx, kubectl_for(ctx, host, runner), "secret",
+                                     "cluster-" + ctx.lab.instance_name(cluster.name), k_argocd_namespace);
   if (found.state != Lookup::State::found) return false;
   const auto labels =
       found.object.value("metadata", nlohmann::json::object()).value("labels", nlohmann::json::object());
@@ -86,6 +86,7 @@ bool cluster_registered(const LaunchContext& ctx, const lab::Cluster& host, cons
 }
 
 void add_argocd_register_steps(plan::PlanBuilder& builder, const LaunchContext& ctx, const lab::Cluster& host) {
+  expect_objects(ctx, host, "secret", k_argocd_namespace);
   for (const auto* cluster : ctx.lab.workload_clusters()) {
     const auto& c = *cluster;
     builder.add(plan::Step{

@@ -27,7 +27,7 @@ plan::Plan build_plan(const LaunchContext& ctx) {
   add_mesh_resource_steps(builder, ctx); // after the apps: they need apps/sync
   add_ingress_steps(builder, ctx);
   add_vm_join_steps(builder, ctx);
-  return builder.build();
+  return forgetting_at_each_step(builder.build(), ctx.snapshot);
 }
 
 void check_tools(const LaunchContext& ctx, exec::Runner& runner) {

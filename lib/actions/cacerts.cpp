@@ -77,8 +77,7 @@ std::string cacerts_secret_yaml(const LaunchContext& ctx, const lab::Cluster& cl
 bool cacerts_in_place(const LaunchContext& ctx, const lab::Cluster& cluster, exec::Runner& runner) {
   try {
     const auto root = util::base64_encode(util::read_file(ca_dir(ctx, cluster) / "root-cert.pem"));
-    const auto found =
-        lookup(kubectl_for(ctx, cluster, runner), "secret", k_secret_name, k_istio_namespace, Secrecy::secret);
+    const auto found = snapshot_lookup(ctx, kubectl_for(ctx, cluster, runner), "secret", k_secret_name, k_istio_namespace);
     if (found.state != Lookup::State::found) return false;
     const auto& data = found.object.value("data", nlohmann::json::object());
     return data.value("root-cert.pem", std::string()) == root && data.contains("ca-key.pem");
@@ -89,6 +88,7 @@ bool cacerts_in_place(const LaunchContext& ctx, const lab::Cluster& cluster, exe
 
 void add_cacerts_steps(plan::PlanBuilder& builder, const LaunchContext& ctx) {
   for (const auto* cluster : ctx.lab.workload_clusters()) {
+    expect_objects(ctx, *cluster, "secret", k_istio_namespace);
     builder.add(plan::Step{
         .id = ids::cluster_cacerts(cluster->name),
         .title = fmt::format("Installing the Istio CA on {}", cluster->name),

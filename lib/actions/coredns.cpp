@@ -26,13 +26,15 @@ void add_coredns_steps(plan::PlanBuilder& builder, const LaunchContext& ctx) {
     const auto files = rendered_files(ctx.state_dir, "coredns", cluster.name);
     if (files.empty()) continue;
     const auto* c = &cluster;
+    expect_rendered_objects(ctx, cluster, files);
     builder.add(plan::Step{
         .id = ids::cluster_dns(cluster.name),
         .title = fmt::format("Adding the lab's DNS entries to CoreDNS on {}", cluster.name),
         .needs = {ids::cluster_ready(cluster.name)},
         .inputs_hash = files_digest(files, {cluster.name}),
         .run = [ctx, c, files](plan::StepContext& sc) { apply_dns(ctx, *c, files, sc); },
-        .verify = [ctx, c, files](exec::Runner& runner) { return objects_present(kubectl_for(ctx, *c, runner), files); },
+        .verify =
+            [ctx, c, files](exec::Runner& runner) { return objects_present(ctx, kubectl_for(ctx, *c, runner), files); },
     });
   }
 }

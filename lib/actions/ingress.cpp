@@ -48,11 +48,11 @@ bool hosts_served(const LaunchContext& ctx, const lab::Cluster& cluster, const s
     const auto kubectl = kubectl_for(ctx, cluster, runner);
     for (const auto& host : hosts) {
       const auto crt = util::base64_encode(util::read_file(certificate_dir(ctx, cluster, host) / "tls.crt"));
-      const auto found = lookup(kubectl, "secret", lab::ingress_secret_name(host), k_istio_namespace, Secrecy::secret);
+      const auto found = snapshot_lookup(ctx, kubectl, "secret", lab::ingress_secret_name(host), k_istio_namespace);
       if (found.state != Lookup::State::found) return false;
       if (found.object.value("data", nlohmann::json::object()).value("tls.crt", std::string()) != crt) return false;
     }
-    return objects_present(kubectl, files);
+    return objects_present(ctx, kubectl, files);
   } catch (const Error&) {
     return false; // unreachable or unreadable: run the step, which says why
   }
@@ -77,6 +77,8 @@ void add_ingress_steps(plan::PlanBuilder& builder, const LaunchContext& ctx) {
     std::vector<fs::path> inputs = files;
     for (const auto& host : hosts) inputs.push_back(certificate_dir(ctx, *cluster, host) / "tls.crt");
     const auto after = builder.contains(ids::apps_sync()) ? ids::apps_sync() : ids::cluster_cacerts(cluster->name);
+    expect_objects(ctx, *cluster, "secret", k_istio_namespace);
+    expect_rendered_objects(ctx, *cluster, files);
     builder.add(plan::Step{
         .id = ids::ingress(cluster->name),
         .title = fmt::format("Serving the TLS hosts of {}", cluster->name),

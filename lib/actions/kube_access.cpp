@@ -2,6 +2,7 @@
 
 #include "actions/step_ids.hpp"
 #include "exec/check.hpp"
+#include "kube/object.hpp"
 #include "net/http.hpp"
 #include "util/error.hpp"
 
@@ -46,6 +47,20 @@ Lookup lookup(const kube::Kubectl& kubectl, const std::string& kind, const std::
   }
   if (run_mode(done) == RunMode::dry_run) return {Lookup::State::unanswered, {}};
   return {Lookup::State::found, parse(done.out, kind + " " + name, kubectl)};
+}
+
+void expect_objects(const LaunchContext& ctx, const lab::Cluster& cluster, const std::string& resource,
+                    const std::string& ns) {
+  ctx.snapshot->objects().expect(ctx.kubeconfig_for(cluster), ctx.context_for(cluster), resource, ns);
+}
+
+Lookup snapshot_lookup(const LaunchContext& ctx, const kube::Kubectl& kubectl, const std::string& resource,
+                       const std::string& name, const std::string& ns) {
+  const auto items = ctx.snapshot->objects().items(kubectl, resource, ns);
+  if (!items) return {Lookup::State::unanswered, {}};
+  for (const auto& item : *items)
+    if (kube::member(kube::member(item, "metadata"), "name") == name) return {Lookup::State::found, item};
+  return {};
 }
 
 std::optional<nlohmann::json> list_items(const kube::Kubectl& kubectl, const std::string& kinds,

@@ -43,6 +43,18 @@ struct Lookup {
 Lookup lookup(const kube::Kubectl& kubectl, const std::string& kind, const std::string& name, const std::string& ns,
               Secrecy secrecy = Secrecy::plain);
 
+// Declares, for ctx's snapshot, that a resume check reads `resource` ("secret",
+// "gateway.networking.istio.io": kube/object_snapshot.hpp) in `ns` ("" cluster-scoped) on
+// `cluster`, so the read that answers it also answers the other checks on that cluster.
+void expect_objects(const LaunchContext& ctx, const lab::Cluster& cluster, const std::string& resource,
+                    const std::string& ns);
+
+// Object `name` of `resource` in `ns` on kubectl's cluster, as ctx's snapshot read it (the
+// same answer as `lookup`, shared with the other checks). Throws what ObjectSnapshot::items
+// throws.
+Lookup snapshot_lookup(const LaunchContext& ctx, const kube::Kubectl& kubectl, const std::string& resource,
+                       const std::string& name, const std::string& ns);
+
 // The items of `kubectl get KINDS -n NS -o json` (KINDS may be "deployments,statefulsets");
 // nullopt under --dry-run. Throws like lookup.
 std::optional<nlohmann::json> list_items(const kube::Kubectl& kubectl, const std::string& kinds, const std::string& ns);

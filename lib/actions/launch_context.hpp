@@ -3,11 +3,13 @@
 // the functions in step_ids.hpp so actions refer to each other's steps consistently.
 #pragma once
 
+#include "actions/snapshot.hpp"
 #include "lab/model.hpp"
 #include "providers/provider.hpp"
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace meshlab::actions {
@@ -23,6 +25,9 @@ struct LaunchContext {
   // steps skip what cannot work without real tools — readiness waits, downloads — instead of
   // waiting for answers that never come.
   bool dry_run = false;
+  // What the steps' resume checks read of the world, shared by all of them (one per plan:
+  // copies of this context share it).
+  std::shared_ptr<Snapshot> snapshot = std::make_shared<Snapshot>();
 
   // The kubeconfig file meshlab itself uses for a cluster: state_dir/kubeconfigs/<cluster>.yaml,
   // holding one context named context_for(cluster).

@@ -1,5 +1,6 @@
 #include "actions/machines.hpp"
 
+#include "actions/kube_access.hpp"
 #include "actions/machines_detail.hpp"
 #include "actions/step_ids.hpp"
 #include "kube/kubectl.hpp"
@@ -7,9 +8,12 @@
 #include "providers/registry_cache.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
+#include "util/parallel.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <functional>
 #include <set>
 
 namespace meshlab::actions {
@@ -99,13 +103,14 @@ plan::Step create_step(const LaunchContext& ctx, std::string id, std::string tit
       if (!state.ipv4.empty()) sc.facts["address"] = state.ipv4.front();
     }
   };
-  step.verify = never_throwing([provider, machine, kind](exec::Runner& runner) {
+  if (kind != lab::Provider::external) ctx.snapshot->expect_machine(kind, machine.name);
+  step.verify = never_throwing([provider, machine, kind, snapshot = ctx.snapshot](exec::Runner& runner) {
     auto& machines = provider(kind);
     if (kind == lab::Provider::external) {
       machines.create(machine, runner); // only checks: context present, API answering
       return true;
     }
-    return machines.inspect(machine.name).status == providers::MachineState::Status::running;
+    return snapshot->machine(machines, kind, machine.name).status == providers::MachineState::Status::running;
   });
   return step;
 }
@@ -132,12 +137,14 @@ plan::Step kubeconfig_step(const LaunchContext& ctx, const lab::Cluster& cluster
     sc.facts["internal_server"] = machines.internal_server(machine, sc.runner);
     sc.facts["kubeconfig"] = path.string();
   };
-  // The file is still ours and its credentials still open the API: a re-created cluster or
-  // an instance with a new address fails here, so the step runs again.
-  step.verify = never_throwing([=](exec::Runner& runner) {
+  // The file is still ours and its credentials still open the API (they list the nodes, the
+  // read the ready step's check makes too): a re-created cluster or an instance with a new
+  // address fails here, so the step runs again.
+  expect_objects(ctx, cluster, "node", "");
+  step.verify = never_throwing([=, snapshot = ctx.snapshot](exec::Runner& runner) {
     const auto names = kube::Kubeconfig::load(path).context_names();
     if (std::find(names.begin(), names.end(), context) == names.end()) return false;
-    return kube::Kubectl(runner, path, context).run({"version", "-o", "json"}).exit_code == 0;
+    return snapshot->objects().items(kube::Kubectl(runner, path, context), "node", "").has_value();
   });
   return step;
 }
@@ -158,9 +165,9 @@ void add_registry_steps(plan::PlanBuilder& plan, const LaunchContext& ctx) {
       sc.facts["container"] = spec.container;
       sc.facts["url"] = providers::registry_cache_url(spec.port);
     };
-    step.verify = never_throwing([spec](exec::Runner& runner) {
-      return providers::docker::container_running(runner, spec.container).value_or(false) &&
-             providers::registry_cache_answers(spec.port);
+    step.verify = never_throwing([spec, snapshot = ctx.snapshot](exec::Runner& runner) {
+      const auto container = snapshot->container(runner, spec.container);
+      return container && container->state == "running" && providers::registry_cache_answers(spec.port);
     });
     add(plan, ctx, std::move(step));
 
@@ -176,8 +183,11 @@ void add_registry_steps(plan::PlanBuilder& plan, const LaunchContext& ctx) {
       sc.facts["network"] = "kind";
       sc.facts["joined"] = joined ? "now" : "before";
     };
-    join.verify = never_throwing(
-        [spec](exec::Runner& runner) { return providers::docker::on_network(runner, spec.container, "kind"); });
+    join.verify = never_throwing([spec, snapshot = ctx.snapshot](exec::Runner& runner) {
+      const auto container = snapshot->container(runner, spec.container);
+      return container && std::find(container->networks.begin(), container->networks.end(), "kind") !=
+                              container->networks.end();
+    });
     add(plan, ctx, std::move(join));
   }
 }
@@ -221,10 +231,15 @@ void check_machine_tools(const LaunchContext& ctx, exec::Runner& runner) {
   std::set<lab::Provider> used;
   for (const auto& cluster : ctx.lab.clusters) used.insert(cluster.provider);
   if (!ctx.lab.vms.empty()) used.insert(lab::Provider::multipass);
-  for (const auto provider : used) ctx.provider(provider).check_available();
+  std::vector<std::function<void()>> checks;
+  for (const auto provider : used) checks.emplace_back([&ctx, provider] { ctx.provider(provider).check_available(); });
   // kind runs on Docker, and so do the registry caches.
   if (!ctx.lab.registries.empty() || used.count(lab::Provider::kind))
-    providers::RegistryCache(runner).check_available();
+    checks.emplace_back([&runner] { providers::RegistryCache(runner).check_available(); });
+  // Side by side: each waits on its tool, and a relaunch waits on them before anything else.
+  // A missing tool is still reported the same way whatever the timing (run_tasks rethrows the
+  // first check's error).
+  util::run_tasks(checks.size(), checks.size(), [&](std::size_t i) { checks[i](); });
 }
 
 } // namespace meshlab::actions

@@ -123,8 +123,9 @@ plan::Step mirrors_step(const LaunchContext& ctx, const lab::Cluster& cluster) {
         providers::docker::write_file(sc.runner, node, node_path, util::read_file(rendered)); // no restart needed
     sc.facts["nodes"] = util::join(nodes);
   };
-  step.verify = never_throwing([instance, files](exec::Runner& runner) {
-    const auto nodes = providers::kind_node_names(runner, instance);
+  // The node names come from the lab's one look at its kind clusters (cluster/<c>/create's).
+  step.verify = never_throwing([instance, files, provider = ctx.provider, snapshot = ctx.snapshot](exec::Runner& runner) {
+    const auto nodes = snapshot->machine(provider(lab::Provider::kind), lab::Provider::kind, instance).nodes;
     std::string expected;
     std::vector<std::string> paths;
     for (const auto& [node_path, rendered] : files) {
@@ -203,12 +204,16 @@ plan::Step loadbalancer_step(const LaunchContext& ctx, const lab::Cluster& clust
     sc.facts["metallb_manifest_url"] = url;
     sc.facts["metallb_manifest_sha256"] = manifest.sha256;
   };
-  step.verify = never_throwing([=](exec::Runner& runner) {
-    const kube::Kubectl kubectl(runner, kubeconfig, instance);
-    const auto pool = kubectl.get_json("ipaddresspools.metallb.io", "meshlab", std::string(k_metallb_namespace));
-    if (!pool) return false;
-    const auto want = carve_metallb_pool(providers::docker::network_ipv4_subnet(runner, std::string(k_kind_network)),
-                                         lab_name, index, count);
+  ctx.snapshot->objects().expect(kubeconfig, instance, "ipaddresspool.metallb.io", std::string(k_metallb_namespace));
+  step.verify = never_throwing([=, snapshot = ctx.snapshot](exec::Runner& runner) {
+    const auto pools = snapshot->objects().items(kube::Kubectl(runner, kubeconfig, instance),
+                                                 "ipaddresspool.metallb.io", std::string(k_metallb_namespace));
+    if (!pools) return false;
+    const auto pool = std::find_if(pools->begin(), pools->end(),
+                                   [](const nlohmann::json& item) { return member(member(item, "metadata"), "name") == "meshlab"; });
+    if (pool == pools->end()) return false;
+    const auto want = carve_metallb_pool(snapshot->network_subnet(runner, std::string(k_kind_network)), lab_name,
+                                         index, count);
     return member(member(*pool, "spec"), "addresses") == nlohmann::json::array({want.str()});
   });
   return step;

@@ -87,11 +87,13 @@ plan::Step ready_step(const LaunchContext& ctx, const lab::Cluster& cluster, std
     sc.facts["nodes"] = util::join(names);
     sc.facts["labels_fixed"] = std::to_string(fixes.size());
   };
-  step.verify = never_throwing([=](exec::Runner& runner) {
-    const kube::Kubectl kubectl(runner, kubeconfig, instance);
-    std::string problem;
-    const auto nodes = ready_nodes(kubectl, expected, problem);
-    return nodes && label_fixes(*nodes, expected, locality, policy, external).empty();
+  ctx.snapshot->objects().expect(kubeconfig, instance, "node", "");
+  step.verify = never_throwing([=, snapshot = ctx.snapshot](exec::Runner& runner) {
+    const auto items = snapshot->objects().items(kube::Kubectl(runner, kubeconfig, instance), "node", "");
+    if (!items) return false;
+    const auto nodes = parse_nodes(*items);
+    return nodes_not_ready(nodes, expected).empty() &&
+           label_fixes(nodes, expected, locality, policy, external).empty();
   });
   return step;
 }

@@ -12,6 +12,7 @@ void add_mesh_resource_steps(plan::PlanBuilder& builder, const LaunchContext& ct
     const auto files = rendered_files(ctx.state_dir, "istio", cluster->name);
     if (files.empty()) continue;
     const auto after = builder.contains(ids::apps_sync()) ? ids::apps_sync() : ids::cluster_cacerts(cluster->name);
+    expect_rendered_objects(ctx, *cluster, files);
     builder.add(plan::Step{
         .id = ids::mesh_resources(cluster->name),
         .title = fmt::format("Applying the Istio gateways and policies on {}", cluster->name),
@@ -24,7 +25,7 @@ void add_mesh_resource_steps(plan::PlanBuilder& builder, const LaunchContext& ct
             },
         .verify =
             [ctx, cluster, files](exec::Runner& runner) {
-              return objects_present(kubectl_for(ctx, *cluster, runner), files);
+              return objects_present(ctx, kubectl_for(ctx, *cluster, runner), files);
             },
     });
   }

@@ -3,9 +3,12 @@
 #include "actions/kube_access.hpp"
 #include "actions/manifest.hpp"
 #include "actions/step_ids.hpp"
+#include "kube/object.hpp"
 #include "util/error.hpp"
 
 #include <fmt/format.h>
+
+#include <set>
 
 namespace meshlab::actions {
 
@@ -102,12 +105,18 @@ Json remote_secret(const std::string& cluster_name, const std::string& server, c
 bool remote_secrets_in_place(const LaunchContext& ctx, const std::vector<const lab::Cluster*>& clusters,
                              exec::Runner& runner) {
   for (const auto* b : clusters) {
-    // Names only (-o name): the secrets' content never reaches the check's log.
-    const auto done =
-        kubectl_for(ctx, *b, runner)
-            .check({"get", "secrets", "-n", k_istio_namespace, "-l", "istio/multiCluster=true", "-o", "name"});
+    // The snapshot reads istio-system's Secrets with its output kept out of the check's log.
+    const auto secrets = ctx.snapshot->objects().items(kubectl_for(ctx, *b, runner), "secret", k_istio_namespace);
+    if (!secrets) return false;
+    std::set<std::string> linked; // remote secrets: labelled istio/multiCluster=true
+    for (const auto& secret : *secrets) {
+      const auto& metadata = kube::member(secret, "metadata");
+      if (kube::member(kube::member(metadata, "labels"), "istio/multiCluster") == "true" &&
+          kube::member(metadata, "name").is_string())
+        linked.insert(kube::member(metadata, "name").get<std::string>());
+    }
     for (const auto* a : clusters)
-      if (a != b && done.out.find("secret/istio-remote-secret-" + a->name + "\n") == std::string::npos) return false;
+      if (a != b && linked.count("istio-remote-secret-" + a->name) == 0) return false;
   }
   return true;
 }
@@ -118,6 +127,7 @@ void add_remote_secrets_steps(plan::PlanBuilder& builder, const LaunchContext& c
     for (const auto& name : cell.clusters)
       if (const auto* cluster = ctx.lab.cluster(name)) clusters.push_back(cluster);
     if (clusters.size() < 2) continue;
+    for (const auto* cluster : clusters) expect_objects(ctx, *cluster, "secret", k_istio_namespace);
     std::vector<std::string> needs;
     std::vector<std::string> parts{cell.name};
     for (const auto* cluster : clusters) {

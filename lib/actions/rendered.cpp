@@ -67,24 +67,45 @@ std::string yaml_stream_of(const std::vector<fs::path>& files) {
   return stream;
 }
 
-bool objects_present(const kube::Kubectl& kubectl, const std::vector<fs::path>& files) {
-  std::vector<YAML::Node> docs;
+namespace {
+
+// An object a rendered document describes, as `kubectl get` names it.
+struct RenderedObject {
+  std::string resource, name, ns;
+};
+
+// The objects the documents in `files` describe; nullopt when a file cannot be read or parsed.
+std::optional<std::vector<RenderedObject>> rendered_objects(const std::vector<fs::path>& files) {
+  std::vector<RenderedObject> objects;
   try {
     for (const auto& file : files)
-      for (const auto& doc : YAML::LoadAll(util::read_file(file)))
-        if (doc.IsMap()) docs.push_back(doc);
+      for (const auto& doc : YAML::LoadAll(util::read_file(file))) {
+        if (!doc.IsMap()) continue;
+        const auto metadata = doc["metadata"];
+        objects.push_back({resource_of(doc), metadata["name"].as<std::string>(),
+                           metadata["namespace"] ? metadata["namespace"].as<std::string>() : std::string()});
+      }
   } catch (const YAML::Exception&) {
-    return false;
+    return std::nullopt;
   } catch (const Error&) {
-    return false;
+    return std::nullopt;
   }
-  for (const auto& doc : docs) {
-    const auto metadata = doc["metadata"];
-    const auto ns = metadata["namespace"] ? metadata["namespace"].as<std::string>() : std::string();
-    if (lookup(kubectl, resource_of(doc), metadata["name"].as<std::string>(), ns).state != Lookup::State::found)
-      return false;
-  }
-  return true;
+  return objects;
+}
+
+} // namespace
+
+void expect_rendered_objects(const LaunchContext& ctx, const lab::Cluster& cluster, const std::vector<fs::path>& files) {
+  if (const auto objects = rendered_objects(files))
+    for (const auto& object : *objects) expect_objects(ctx, cluster, object.resource, object.ns);
+}
+
+bool objects_present(const LaunchContext& ctx, const kube::Kubectl& kubectl, const std::vector<fs::path>& files) {
+  const auto objects = rendered_objects(files);
+  if (!objects) return false;
+  return std::all_of(objects->begin(), objects->end(), [&](const RenderedObject& object) {
+    return snapshot_lookup(ctx, kubectl, object.resource, object.name, object.ns).state == Lookup::State::found;
+  });
 }
 
 std::string files_digest(const std::vector<fs::path>& files, std::vector<std::string> parts) {

@@ -24,10 +24,17 @@ std::vector<std::filesystem::path> rendered_files(const std::filesystem::path& s
 // that cannot be read.
 std::string yaml_stream_of(const std::vector<std::filesystem::path>& files);
 
-// Whether every object the documents in `files` describe exists (one `kubectl get
-// <kind>.<group> NAME` each). False when a file cannot be read or parsed; throws like lookup
-// when the cluster cannot be asked.
-bool objects_present(const kube::Kubectl& kubectl, const std::vector<std::filesystem::path>& files);
+// Declares to ctx's snapshot the objects the documents in `files` describe, as
+// objects_present reads them on `cluster`. Files that cannot be read yet (a plan built before
+// rendering) declare nothing; objects_present then reads what they hold on its own.
+void expect_rendered_objects(const LaunchContext& ctx, const lab::Cluster& cluster,
+                             const std::vector<std::filesystem::path>& files);
+
+// Whether every object the documents in `files` describe exists on kubectl's cluster, as
+// ctx's snapshot reads it (kind.group and namespace of each document). False when a file
+// cannot be read or parsed; throws like ObjectSnapshot::items when the cluster cannot be asked.
+bool objects_present(const LaunchContext& ctx, const kube::Kubectl& kubectl,
+                     const std::vector<std::filesystem::path>& files);
 
 // The digest of the files' names and contents, for Step::inputs_hash ("<missing>" for a
 // file not rendered yet).

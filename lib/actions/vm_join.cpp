@@ -25,6 +25,9 @@ constexpr auto k_address_timeout = std::chrono::minutes(5);
 constexpr auto k_register_timeout = std::chrono::minutes(3);
 constexpr auto k_poll = std::chrono::milliseconds(250);
 constexpr const char* k_group_annotation = "istio.io/autoRegistrationGroup";
+// As the resume checks read them (kube/object_snapshot.hpp).
+constexpr const char* k_workload_group = "workloadgroup.networking.istio.io";
+constexpr const char* k_workload_entry = "workloadentry.networking.istio.io";
 constexpr const char* k_package = "istio-sidecar";
 // Stand-ins the dry run prints where a live answer would go.
 constexpr const char* k_dry_run_address = "<east-west gateway address>";
@@ -59,7 +62,7 @@ void apply_mesh_side(const LaunchContext& ctx, const lab::Vm& vm, const lab::Clu
 }
 
 bool group_present(const LaunchContext& ctx, const lab::Vm& vm, const lab::Cluster& cluster, exec::Runner& runner) {
-  return lookup(kubectl_for(ctx, cluster, runner), "workloadgroup", vm.name, vm.namespace_).state ==
+  return snapshot_lookup(ctx, kubectl_for(ctx, cluster, runner), k_workload_group, vm.name, vm.namespace_).state ==
          Lookup::State::found;
 }
 
@@ -241,6 +244,8 @@ void add_vm_join_steps(plan::PlanBuilder& builder, const LaunchContext& ctx) {
     const auto* cluster = ctx.lab.cluster(vm.cluster);
     if (cluster == nullptr) continue; // validation reports it
     const auto files = mesh_files(ctx, vm);
+    expect_objects(ctx, *cluster, k_workload_group, vm.namespace_);
+    expect_objects(ctx, *cluster, k_workload_entry, vm.namespace_);
     // istiod must be reachable through the east-west gateway before the VM bootstraps.
     std::vector<std::string> needs{ids::apps_sync()};
     if (builder.contains(ids::mesh_resources(cluster->name))) needs.push_back(ids::mesh_resources(cluster->name));
@@ -261,7 +266,8 @@ void add_vm_join_steps(plan::PlanBuilder& builder, const LaunchContext& ctx) {
         .run = [ctx, vm, cluster](plan::StepContext& sc) { join(ctx, vm, *cluster, sc); },
         .verify = detail::never_throwing([ctx, vm, cluster](exec::Runner& runner) {
           if (!vm_sidecar_running(providers::MultipassVm(runner, ctx.lab.instance_name(vm.name)))) return false;
-          const auto items = list_items(kubectl_for(ctx, *cluster, runner), "workloadentries", vm.namespace_);
+          const auto items =
+              ctx.snapshot->objects().items(kubectl_for(ctx, *cluster, runner), k_workload_entry, vm.namespace_);
           return items && registered_entry(*items, vm.name, "").has_value();
         }),
     });

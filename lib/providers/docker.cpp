@@ -3,6 +3,7 @@
 #include "exec/check.hpp"
 #include "providers/tool.hpp"
 #include "util/error.hpp"
+#include "util/strings.hpp"
 
 #include <fmt/format.h>
 
@@ -48,6 +49,24 @@ std::optional<std::string> container_state(exec::Runner& runner, const std::stri
                     std::all_of(lines[0].begin(), lines[0].end(), [](char c) { return c >= 'a' && c <= 'z'; });
   if (!word) unexpected_output(cmd.argv, "expected one state word such as running or exited");
   return lines[0];
+}
+
+std::vector<ContainerSummary> list_containers(exec::Runner& runner) {
+  const auto cmd = command({"docker", "ps", "-a", "--format", "{{.Names}}\t{{.State}}\t{{.Networks}}"});
+  const auto done = run_tool(runner, cmd, k_install_hint);
+  if (done.exit_code != 0 || done.timed_out) throw_command_error(cmd, done);
+  std::vector<ContainerSummary> containers;
+  for (const auto& line : output_lines(done.out)) {
+    const auto fields = util::split(line, '\t');
+    if (fields.size() < 2 || fields.size() > 3 || fields[0].empty() || fields[1].empty())
+      unexpected_output(cmd.argv, fmt::format("\"{}\" is not a container name, state and networks", line));
+    ContainerSummary container{std::string(fields[0]), std::string(fields[1]), {}};
+    if (fields.size() == 3)
+      for (const auto& network : util::split(fields[2], ','))
+        if (!network.empty()) container.networks.emplace_back(network);
+    containers.push_back(std::move(container));
+  }
+  return containers;
 }
 
 bool on_network(exec::Runner& runner, const std::string& container, const std::string& network) {

@@ -25,6 +25,18 @@ std::optional<bool> container_running(exec::Runner& runner, const std::string& n
 // --type container -f '{{.State.Status}}' NAME`. Throws on other failures and odd output.
 std::optional<std::string> container_state(exec::Runner& runner, const std::string& name);
 
+// A container as `docker ps` lists it.
+struct ContainerSummary {
+  std::string name;
+  std::string state;                 // "running", "exited", "created", "paused", ...
+  std::vector<std::string> networks; // the networks it is attached to
+};
+
+// Every container on the host, running or not, in one call: `docker ps -a --format
+// '{{.Names}}\t{{.State}}\t{{.Networks}}'`. Throws CommandError when docker fails,
+// meshlab::Error on a line without a name and a state.
+std::vector<ContainerSummary> list_containers(exec::Runner& runner);
+
 // Whether container `name` is attached to docker network `network` (kind's own check:
 // `docker inspect -f '{{json .NetworkSettings.Networks.<network>}}'` prints null when not).
 // Throws meshlab::Error when the container does not exist or the output is not JSON.

@@ -3,7 +3,7 @@
 #include "exec/check.hpp"
 #include "providers/tool.hpp"
 #include "util/error.hpp"
-#include "util/parallel.hpp"
+#include "util/strings.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -23,16 +23,21 @@ bool is_cluster_name(const std::string& name) {
   });
 }
 
+constexpr std::string_view k_cluster_label = "io.x-k8s.kind.cluster";
+
 // The state of a cluster `kind get clusters` lists, from its node containers.
-MachineState listed_state(exec::Runner& runner, const std::string& name) {
-  const auto nodes = kind_node_containers(runner, name);
-  if (nodes.empty()) return MachineState{MachineState::Status::other, "listed by kind without node containers", {}};
-  std::vector<std::string> down;
-  for (const auto& node : nodes)
+MachineState listed_state(const std::vector<KindNodeContainer>& nodes) {
+  if (nodes.empty()) return MachineState{MachineState::Status::other, "listed by kind without node containers", {}, {}};
+  std::vector<std::string> down, names;
+  for (const auto& node : nodes) {
+    names.push_back(node.name);
     if (node.state != "running") down.push_back(fmt::format("{} {}", node.name, node.state));
-  if (down.empty()) return MachineState{MachineState::Status::running, "running", {}};
-  return MachineState{MachineState::Status::stopped, fmt::format("{}", fmt::join(down, ", ")), {}};
+  }
+  if (down.empty()) return MachineState{MachineState::Status::running, "running", {}, std::move(names)};
+  return MachineState{MachineState::Status::stopped, fmt::format("{}", fmt::join(down, ", ")), {}, std::move(names)};
 }
+
+bool by_name(const KindNodeContainer& a, const KindNodeContainer& b) { return a.name < b.name; }
 
 } // namespace
 
@@ -55,7 +60,7 @@ std::vector<std::string> kind_node_names(exec::Runner& runner, const std::string
 
 std::vector<KindNodeContainer> kind_node_containers(exec::Runner& runner, const std::string& name,
                                                     std::chrono::milliseconds timeout) {
-  const exec::Argv argv{"docker", "ps", "-a", "--filter", "label=io.x-k8s.kind.cluster=" + name,
+  const exec::Argv argv{"docker", "ps", "-a", "--filter", fmt::format("label={}={}", k_cluster_label, name),
                         "--format", "{{.Names}}\t{{.State}}"};
   const auto done = exec::check(runner, command(argv, timeout));
   std::vector<KindNodeContainer> nodes;
@@ -65,8 +70,23 @@ std::vector<KindNodeContainer> kind_node_containers(exec::Runner& runner, const 
       unexpected_output(argv, fmt::format("\"{}\" is not a container name and state", line));
     nodes.push_back({line.substr(0, tab), line.substr(tab + 1)});
   }
-  std::sort(nodes.begin(), nodes.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  std::sort(nodes.begin(), nodes.end(), by_name);
   return nodes;
+}
+
+std::map<std::string, std::vector<KindNodeContainer>> kind_node_containers_by_cluster(exec::Runner& runner) {
+  const exec::Argv argv{"docker", "ps", "-a", "--filter", fmt::format("label={}", k_cluster_label), "--format",
+                        fmt::format("{{{{.Names}}}}\t{{{{.State}}}}\t{{{{.Label \"{}\"}}}}", k_cluster_label)};
+  const auto done = exec::check(runner, command(argv));
+  std::map<std::string, std::vector<KindNodeContainer>> clusters;
+  for (const auto& line : output_lines(done.out)) {
+    const auto fields = util::split(line, '\t');
+    if (fields.size() != 3 || fields[0].empty() || fields[1].empty() || fields[2].empty())
+      unexpected_output(argv, fmt::format("\"{}\" is not a container name, state and kind cluster", line));
+    clusters[fields[2]].push_back({fields[0], fields[1]});
+  }
+  for (auto& [cluster, nodes] : clusters) std::sort(nodes.begin(), nodes.end(), by_name);
+  return clusters;
 }
 
 std::filesystem::path Kind::kubeconfig_path(const std::string& name) const {
@@ -97,11 +117,12 @@ std::map<std::string, MachineState> Kind::inspect_all(const std::vector<std::str
     states[name] = {};
     if (std::binary_search(listed.begin(), listed.end(), name)) found.push_back(name);
   }
-  // One docker call per listed cluster, side by side: they wait on docker, not on a core.
-  std::vector<MachineState> found_states(found.size());
-  util::run_tasks(found.size(), found.size(),
-                  [&](std::size_t i) { found_states[i] = listed_state(m_runner, found[i]); });
-  for (std::size_t i = 0; i < found.size(); ++i) states[found[i]] = std::move(found_states[i]);
+  if (found.empty()) return states;
+  const auto nodes = kind_node_containers_by_cluster(m_runner);
+  for (const auto& name : found) {
+    const auto of = nodes.find(name);
+    states[name] = listed_state(of != nodes.end() ? of->second : std::vector<KindNodeContainer>{});
+  }
   return states;
 }
 

@@ -32,6 +32,11 @@ struct KindNodeContainer {
 std::vector<KindNodeContainer> kind_node_containers(exec::Runner& runner, const std::string& name,
                                                     std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
+// The node containers of every kind cluster on the host, by cluster, each sorted by name, in
+// one call: `docker ps -a --filter label=io.x-k8s.kind.cluster --format
+// '{{.Names}}\t{{.State}}\t{{.Label "io.x-k8s.kind.cluster"}}'`. Throws like kind_node_containers.
+std::map<std::string, std::vector<KindNodeContainer>> kind_node_containers_by_cluster(exec::Runner& runner);
+
 class Kind : public Provider {
 public:
   // `state_dir`: kind writes each cluster's kubeconfig to state_dir/kind/<name>.kubeconfig
@@ -44,7 +49,8 @@ public:
   // runs, stopped when one does not (a host reboot stops them: kind's restart policy does not
   // bring them back), other when it has no node container at all.
   MachineState inspect(const std::string& name) override;
-  // One `kind get clusters` for all of `names`, then the node containers of those listed.
+  // One `kind get clusters` for all of `names`, then one docker call for the node containers
+  // of every cluster (kind_node_containers_by_cluster).
   std::map<std::string, MachineState> inspect_all(const std::vector<std::string>& names) override;
   // `kind create cluster --name --config --kubeconfig` unless `kind get clusters` lists it
   // (kind fails on an existing name); a listed cluster whose node containers are stopped gets

@@ -36,6 +36,7 @@ struct MachineState {
   Status status = Status::missing;
   std::string detail;               // the provider's own word ("Suspended", "Deleted", ...)
   std::vector<std::string> ipv4;    // multipass: instance addresses, first is the one to use
+  std::vector<std::string> nodes;   // kind: its node containers, sorted (what `kind get nodes` lists)
 };
 
 class Provider {

@@ -501,6 +501,51 @@ class Faults(E2ETestCase):
         self.assertTrue(all(c["tool"] == "kubectl" and "kind: Application" in c.get("stdin", "") for c in changes),
                         [" ".join(c["argv"]) for c in changes])
 
+    def tool(self, *argv):
+        """A fake tool run the way a person would, behind meshlab's back."""
+        r = subprocess.run([os.path.join(harness.FAKES, argv[0])] + list(argv[1:]), capture_output=True, text=True,
+                           env=self.sandbox.env, timeout=120)
+        self.assertEqual(r.returncode, 0, f"{' '.join(argv)}: {r.stdout}{r.stderr}")
+
+    def test_relaunch_redoes_exactly_what_is_gone(self):
+        """The resume checks share one look at the world per run; whatever was removed since the last
+        launch is still noticed, and only its step (and what depends on what it learned) runs again."""
+        lab = Lab("multi-primary")
+        self.sandbox.prepare(lab.name)
+        self.launch(lab.name)
+        kubeconfig = lambda cluster: os.path.join(self.sandbox.state_dir(lab.name), "kubeconfigs", cluster + ".yaml")
+        kubectl = lambda cluster, *args: self.tool("kubectl", "--kubeconfig", kubeconfig(cluster), "--context",
+                                                   lab.instance(cluster), *args)
+        registry = lab.instance("registry-quay-io")
+        vm = lab.instance("virt-01")
+        cases = [
+            # (what goes, how, the steps that run again, what every provisioning call names)
+            ("a Secret", lambda: kubectl("kube-02", "delete", "secret", "cacerts", "-n", "istio-system"),
+             ["cluster/kube-02/cacerts"], "--context kube-02 apply"),
+            ("an object of a CRD", lambda: kubectl("kube-01", "delete", "gateway.networking.istio.io",
+                                                   "cross-network-gateway", "-n", "istio-system"),
+             ["istio/kube-01/resources"], "--context kube-01 apply"),
+            ("a registry container", lambda: self.tool("docker", "rm", "-f", registry),
+             ["registry/quay.io"], registry),
+            # A new instance has a new address: the join, which learned the old one, runs again too.
+            ("a VM", lambda: self.tool("multipass", "delete", "--purge", vm),
+             ["vm/virt-01/create", "vm/virt-01/join"], (vm, "--context kube-01 create token")),
+        ]
+        for what, remove, rerun, target in cases:
+            with self.subTest(what):
+                remove()
+                before = len(self.sandbox.calls())
+                self.launch(lab.name)
+                report = self.report(lab.name)
+                ran = sorted(step["id"] for step in report["steps"] if step["status"] == "done")
+                self.assertEqual(ran, rerun)
+                self.assertEqual(report["totals"].get("skipped_done"), report["totals"]["steps"] - len(rerun))
+                changes = [" ".join([c["tool"]] + c["argv"]) for c in self.sandbox.calls()[before:] if is_provisioning(c)]
+                self.assertTrue(changes)
+                targets = target if isinstance(target, tuple) else (target,)
+                self.assertEqual([c for c in changes if not any(t in c for t in targets)], [])
+        self.assertEqual(sorted(self.sandbox.world()["multipass_instances"]), sorted(lab.multipass_machines()))
+
     def test_corrupt_tool_output_is_a_clear_error(self):
         self.sandbox.prepare("ci-smoke")
         self.sandbox.fakectl("corrupt", "kind", "get", "clusters", "--times", "1")

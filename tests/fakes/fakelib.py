@@ -13,6 +13,7 @@ import datetime
 import fcntl
 import gzip
 import hashlib
+import importlib.util
 import json
 import os
 import random
@@ -22,9 +23,10 @@ import signal
 import sys
 import time
 
-try:
-    import yaml  # Debian package python3-yaml
-except ImportError:  # pragma: no cover - reported clearly instead of a traceback
+# PyYAML (Debian package python3-yaml) is imported where YAML is read or written (yaml_module):
+# most calls print JSON or tables, and importing it costs a fake call a sixth of its time.
+# Whether it is there is still checked at once, so a missing package is reported clearly.
+if importlib.util.find_spec("yaml") is None:  # pragma: no cover - reported instead of a traceback
     sys.stderr.write("meshlab fakes need PyYAML (Debian package python3-yaml)\n")
     sys.exit(97)
 
@@ -108,7 +110,9 @@ class State:
                     text = f.read()
             if text:
                 self._cache[domain] = json.loads(text)
-                self._orig[domain] = text
+                # A copy to tell at commit whether it changed: comparing objects takes a fraction
+                # of dumping every domain read (json's indented dump is pure Python).
+                self._orig[domain] = json.loads(text)
             else:
                 self._cache[domain] = default if default is not None else {}
                 self._orig[domain] = None
@@ -137,10 +141,10 @@ class State:
             if os.path.exists(self._path(domain)):
                 os.remove(self._path(domain))
         for domain, data in self._cache.items():
-            text = json.dumps(data, indent=1, sort_keys=True)
-            if text != self._orig.get(domain):
+            if data != self._orig.get(domain):
+                text = json.dumps(data, indent=1, sort_keys=True)
                 _atomic_write(self._path(domain), text)
-                self._orig[domain] = text
+                self._orig[domain] = json.loads(text)
         self._deleted = set()
 
 
@@ -210,22 +214,27 @@ def decode_write_file(entry):
 
 # ---------------------------------------------------------------- YAML helpers
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+def yaml_module():
+    """PyYAML, imported on first use (see the check at the top)."""
+    import yaml
+    return yaml
 
 
 def yaml_load(text):
-    return yaml.load(text, Loader=_Loader)
+    yaml = yaml_module()
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def yaml_load_all(text):
-    return [d for d in yaml.load_all(text, Loader=_Loader)]
+    yaml = yaml_module()
+    return [d for d in yaml.load_all(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))]
 
 
 def yaml_dump(data):
     """YAML the way Go tools (sigs.k8s.io/yaml) print it: sorted keys, block style."""
-    return yaml.dump(data, Dumper=_Dumper, default_flow_style=False, sort_keys=True,
-                     allow_unicode=True, width=1 << 20)
+    yaml = yaml_module()
+    return yaml.dump(data, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), default_flow_style=False,
+                     sort_keys=True, allow_unicode=True, width=1 << 20)
 
 
 # ---------------------------------------------------------------- Qt-style JSON (multipass)

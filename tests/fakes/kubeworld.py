@@ -13,10 +13,16 @@ import json
 import re
 import time
 import urllib.parse
-import uuid
 
 import argoapps
 import fakelib
+
+
+def new_uid():
+    """A random metadata.uid. uuid is imported here, not at the top: it loads `platform`, which
+    costs every call that creates nothing a few ms."""
+    import uuid
+    return str(uuid.uuid4())
 
 # kind, plural, shortnames, group, version, namespaced
 BUILTIN = [
@@ -442,7 +448,7 @@ class Cluster:
                 gen += 1
             md["generation"] = gen
         else:
-            md.setdefault("uid", str(uuid.uuid4()))
+            md.setdefault("uid", new_uid())
             md.setdefault("creationTimestamp", fakelib.now_iso())
             md["generation"] = 1
         md["resourceVersion"] = str(self.data["rv"])
@@ -692,9 +698,14 @@ def _pod_status(c, pod, node, ready):
     conds = st.setdefault("conditions", [])
     for t in ("PodScheduled", "Initialized", "ContainersReady", "Ready"):
         _set_condition(conds, t, "True" if (ready or t == "PodScheduled") else "False")
+    # A container that was running already keeps the time it started (as a kubelet reports it),
+    # so reading a pod does not rewrite the world.
+    started = {cs.get("name"): ((cs.get("state") or {}).get("running") or {}).get("startedAt")
+               for cs in st.get("containerStatuses") or []}
     st["containerStatuses"] = [{"name": ct.get("name", "c"), "image": ct.get("image", ""), "ready": ready,
                                 "restartCount": 0, "started": ready,
-                                "state": {"running": {"startedAt": fakelib.now_iso()}} if ready else
+                                "state": {"running": {"startedAt": started.get(ct.get("name", "c")) or
+                                                      fakelib.now_iso()}} if ready else
                                 {"waiting": {"reason": "ContainerCreating"}}} for ct in containers]
 
 
@@ -735,7 +746,7 @@ def _reconcile_workload(c, obj, now, nodes):
         else:
             c.objects[obj_key("", "Pod", ns, pname)] = _make_pod(c, obj, pname, template, node, ready)
             c.objects[obj_key("", "Pod", ns, pname)]["metadata"].update(
-                {"uid": str(uuid.uuid4()), "creationTimestamp": fakelib.now_iso(), "resourceVersion": "1"})
+                {"uid": new_uid(), "creationTimestamp": fakelib.now_iso(), "resourceVersion": "1"})
     n = len(want)
     ready_n = n if ready else 0
     status = obj.setdefault("status", {})

@@ -22,8 +22,7 @@ Faults (`fakectl mesh-fault KIND`): `local-only` (endpoints of the caller's clus
 import json
 import urllib.parse
 
-import yaml
-
+import fakelib
 import kubeworld as kw
 
 HELLO = "Hello version: {version}, instance: {name}\n"
@@ -35,6 +34,7 @@ def faults(st):
 
 
 def _peers(st, key):
+    yaml = fakelib.yaml_module()
     out = [key]
     c = kw.Cluster(st, key)
     for sec in c.list_kind("", "Secret", "istio-system"):

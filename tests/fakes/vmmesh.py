@@ -23,8 +23,6 @@ import fakelib
 import kubeworld as kw
 import vmshell
 
-import yaml
-
 CLUSTER_ENV = "/var/lib/istio/envoy/cluster.env"
 MESH = "/etc/istio/config/mesh"
 ROOT_CERT = "/etc/certs/root-cert.pem"
@@ -77,6 +75,7 @@ def connect(st, inst):
     env = parse_cluster_env(_file(inst, CLUSTER_ENV))
     if not env:
         return None, f"{CLUSTER_ENV} is missing"
+    yaml = fakelib.yaml_module()
     try:
         mesh = yaml.safe_load(_file(inst, MESH) or "") or {}
     except yaml.YAMLError as e:

@@ -72,7 +72,12 @@ public:
   std::filesystem::path state() const { return m_dir / "state"; }
   const std::filesystem::path& dir() const { return m_dir.path(); }
   const lab::Cluster& cluster(const std::string& name) const { return *m_lab->cluster(name); }
-  actions::LaunchContext ctx() const { return actions::LaunchContext{*m_lab, state(), {}}; }
+  // Every context shares one snapshot, as the steps of one launch do: a test that changes the
+  // world between two checks tells it with snapshot().forget().
+  actions::LaunchContext ctx() const {
+    return actions::LaunchContext{.lab = *m_lab, .state_dir = state(), .provider = {}, .snapshot = m_snapshot};
+  }
+  actions::Snapshot& snapshot() const { return *m_snapshot; }
 
   // `kubectl --kubeconfig <state>/kubeconfigs/<c>.yaml --context bring-<c> <rest...>`
   Argv kubectl(const std::string& cluster, const Argv& rest = {}) const {
@@ -138,6 +143,7 @@ private:
   }
 
   TempDir m_dir;
+  std::shared_ptr<actions::Snapshot> m_snapshot = std::make_shared<actions::Snapshot>();
   std::unique_ptr<lab::Lab> m_lab;
 };
 
