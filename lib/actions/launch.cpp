@@ -207,6 +207,8 @@ RunOutcome run_plan(const plan::Plan& plan, exec::Runner& runner, ui::Status& st
   auto journal = state::Journal::load(settings.state_dir / state::k_journal_file);
   if (!journal.warning().empty()) status.warn(journal.warning());
   std::ofstream check_log(logs / "checks.log", std::ios::out | std::ios::trunc);
+  check_log << "# The resume checks share what they read (actions/snapshot.hpp): each command appears under\n"
+               "# the first check that needed its answer.\n";
   state::Resume resume(journal, plan, runner, &check_log);
   const auto started_at = state::utc_now();
 

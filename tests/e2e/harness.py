@@ -187,10 +187,12 @@ class Sandbox:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith("MESHLAB_") and k not in ("KUBECONFIG", "KIND_CLUSTER_NAME", "TERM", "NO_COLOR")}
         env.update({
-            # The fakes (#!/usr/bin/env python3) run on the interpreter running this harness: the
-            # one the tests were started with, not whatever `python3` comes first on PATH (a
-            # version manager's shim there costs each fake call tens of ms before it starts).
-            "PATH": os.pathsep.join([FAKES, os.path.dirname(sys.executable), os.environ.get("PATH", "")]),
+            # The fakes start through bin/ (from their cached bytecode, see fakes/fakeboot.py) on
+            # the interpreter running this harness: the one the tests were started with, not
+            # whatever `python3` comes first on PATH (a version manager's shim there costs each
+            # fake call tens of ms before it starts).
+            "PATH": os.pathsep.join([os.path.join(FAKES, "bin"), FAKES, os.path.dirname(sys.executable),
+                                     os.environ.get("PATH", "")]),
             "MESHLAB_FAKE_STATE": os.path.join(self.tmp, "fakes"),
             "HOME": self.home,
             "XDG_STATE_HOME": os.path.join(self.tmp, "state"),

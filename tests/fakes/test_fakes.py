@@ -144,6 +144,25 @@ class TestSetup(FakeTestCase):
             self.assertEqual(r.returncode, 97, tool)
             self.assertIn("MESHLAB_FAKE_STATE is not set", r.stderr)
 
+    def test_bin_starts_the_same_fakes_with_bytecode_kept_in_the_state_dir(self):
+        cases = (("kubectl", ["version", "--client"]), ("kind", ["get", "clusters"]), ("docker", ["ps", "-a"]),
+                 ("multipass", ["list"]), ("helm", ["version"]), ("kind", ["get", "nodes", "--name", "nope"]),
+                 ("docker", ["bogus"]))
+        for tool, args in cases:
+            direct = self.run_tool(tool, *args)
+            started = self.run_tool(os.path.join("bin", tool), *args)
+            self.assertEqual((started.returncode, started.stdout, started.stderr),
+                             (direct.returncode, direct.stdout, direct.stderr), f"{tool} {args}")
+        self.assertEqual([c["tool"] for c in self.calls()], [tool for tool, _ in cases for _ in (1, 2)])
+        cached = [f for _, _, files in os.walk(os.path.join(self.state, "pycache")) for f in files]
+        for script in ("kubectl", "fakelib."):  # the tool's own script, and a module it imports
+            self.assertTrue([f for f in cached if f.startswith(script) and f.endswith(".pyc")], script)
+        for _, dirs, files in os.walk(HERE):
+            self.assertEqual([d for d in dirs if d == "__pycache__"], [])
+            self.assertEqual([f for f in files if f.endswith(".pyc")], [])
+        r = self.run_tool(os.path.join("bin", "kubectl"), "version", env={"MESHLAB_FAKE_STATE": ""})
+        self.assertEqual(r.returncode, 97)
+
     def test_every_call_is_logged_with_stdin(self):
         self.ok("multipass", "version")
         self.run_tool("kind", "get", "clusters")
