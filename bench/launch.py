@@ -10,6 +10,7 @@ Prints the medians against issue 3's targets:
   duration, totals.critical_path_ms): target wall <= 1.10 x path. `setup` is the rest of the
   process's time: loading, rendering (a fresh sandbox generates the CA) and tool checks;
 - the relaunch of the up lab: target < 2 % of the first launch, and zero provisioning calls;
+  `rl cpu` is its CPU time with the fakes it ran, which bound it (bench/README.md);
 - meshlab's own CPU time and peak RSS (getrusage(RUSAGE_SELF) in report.json: wait4 on the
   meshlab process would also count the fake tools it waited for; that figure is printed too).
 Figures are printed, never asserted: on a shared machine the times run high.
