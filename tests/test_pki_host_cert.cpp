@@ -18,6 +18,12 @@ TEST_CASE("pki::ensure_host_certificates") {
   test::TempDir out;
   pki::ensure_ca(test::small_ca(), {"blau", "verd"}, out.path(), out.path());
   const std::vector<pki::HostOnCluster> hosts{{"blau", "httpbin.blau.demo.lab"}, {"verd", "httpbin.blau.demo.lab"}};
+  const auto blau_dir = out / "ca/blau/ingress/httpbin.blau.demo.lab";
+  // blau's key replaced by verd's (a new file): it no longer matches blau's certificate.
+  const auto swap_blau_key = [&] {
+    util::write_file_atomic(blau_dir / "tls.key",
+                            util::read_file(out / "ca/verd/ingress/httpbin.blau.demo.lab/tls.key"), fs::perms(0600));
+  };
 
   SUBCASE("a certificate per host and cluster, from that cluster's intermediate, key 0600") {
     const auto files = pki::ensure_host_certificates(out.path(), hosts);
@@ -72,24 +78,20 @@ TEST_CASE("pki::ensure_host_certificates") {
     pki::ensure_host_certificates(out.path(), hosts);
     CHECK(util::read_file(record_path) == record);
     // A key swapped for another (a new file, so a new identity) is read, found wrong, replaced.
-    const auto dir = out / "ca/blau/ingress/httpbin.blau.demo.lab";
-    const auto old_crt = util::read_file(dir / "tls.crt");
-    util::write_file_atomic(dir / "tls.key",
-                            util::read_file(out / "ca/verd/ingress/httpbin.blau.demo.lab/tls.key"), fs::perms(0600));
+    const auto old_crt = util::read_file(blau_dir / "tls.crt");
+    swap_blau_key();
     pki::ensure_host_certificates(out.path(), hosts);
-    CHECK(util::read_file(dir / "tls.crt") != old_crt);
+    CHECK(util::read_file(blau_dir / "tls.crt") != old_crt);
     CHECK(util::read_file(record_path) != record);
   }
 
   SUBCASE("issued again when the key no longer matches (a crash between the two writes)") {
     pki::ensure_host_certificates(out.path(), hosts);
-    const auto dir = out / "ca/blau/ingress/httpbin.blau.demo.lab";
-    const auto old_crt = util::read_file(dir / "tls.crt");
-    util::write_file_atomic(dir / "tls.key",
-                            util::read_file(out / "ca/verd/ingress/httpbin.blau.demo.lab/tls.key"), fs::perms(0600));
+    const auto old_crt = util::read_file(blau_dir / "tls.crt");
+    swap_blau_key();
     pki::ensure_host_certificates(out.path(), hosts);
-    CHECK(util::read_file(dir / "tls.crt") != old_crt);
-    const auto ok = pki::verify_chain(util::read_file(dir / "tls.crt"), util::read_file(out / "ca/root-cert.pem"),
+    CHECK(util::read_file(blau_dir / "tls.crt") != old_crt);
+    const auto ok = pki::verify_chain(util::read_file(blau_dir / "tls.crt"), util::read_file(out / "ca/root-cert.pem"),
                                       "httpbin.blau.demo.lab");
     CHECK(ok.ok);
   }
