@@ -36,6 +36,13 @@ TEST_CASE("actions::apps") {
   });
   test::RecordingRunner runner;
   runner.on_prefix(lab.kubectl("hub", {"apply"}), exec::Completed{.out = "applied\n"});
+  runner.on_prefix(lab.kubectl("hub", {"annotate"}), exec::Completed{.out = "annotated\n"});
+  const auto refresh = [&](std::vector<std::string> names) {
+    std::vector<std::string> args{"annotate", "-n", "argocd", "--overwrite", "application.argoproj.io"};
+    args.insert(args.end(), names.begin(), names.end());
+    args.push_back("argocd.argoproj.io/refresh=hard");
+    return lab.kubectl("hub", args);
+  };
   const auto get_apps = lab.kubectl("hub", {"get", "applications", "-n", "argocd", "-o", "json"});
   const kube::Kubectl kubectl(runner, lab.state() / "kubeconfigs/hub.yaml", "bring-hub");
 
@@ -71,16 +78,18 @@ TEST_CASE("actions::apps") {
     const auto run = test::run_step(plan, "argocd/apps", runner, {});
     CHECK(run.facts.at("waves") == "2");
     const auto calls = runner.calls();
-    REQUIRE(calls.size() == 4); // apply, get, get, apply
+    REQUIRE(calls.size() == 6); // apply, refresh, get, get, apply, refresh
     const auto first = test::yaml_docs(*calls[0].input);
     REQUIRE(first.size() == 2);
     CHECK(first[0]["kind"].as<std::string>() == "AppProject");
     CHECK(first[1]["metadata"]["name"].as<std::string>() == "east-httpbin");
-    CHECK(calls[1].argv == get_apps);
+    CHECK(calls[1].argv == refresh({"east-httpbin"}));
     CHECK(calls[2].argv == get_apps);
-    const auto last = test::yaml_docs(*calls[3].input);
+    CHECK(calls[3].argv == get_apps);
+    const auto last = test::yaml_docs(*calls[4].input);
     REQUIRE(last.size() == 1);
     CHECK(last[0]["metadata"]["name"].as<std::string>() == "west-httpbin");
+    CHECK(calls[5].argv == refresh({"west-httpbin"}));
   }
 
   SUBCASE("a sync wave that is not an integer is an error naming the file") {
@@ -99,9 +108,11 @@ TEST_CASE("actions::apps") {
       CHECK(std::find(needs.begin(), needs.end(), id) != needs.end());
     CHECK(test::needs_of(plan, "apps/sync") == std::vector<std::string>{"argocd/apps"});
     test::run_step(plan, "argocd/apps", runner, {});
-    REQUIRE(runner.calls().size() == 1);
+    REQUIRE(runner.calls().size() == 2);
     CHECK(runner.argvs()[0] ==
           lab.kubectl("hub", {"apply", "--server-side", "--field-manager=meshlab", "--force-conflicts", "-f", "-"}));
+    // Argo CD is asked to look at the clusters again rather than keep showing what it last saw.
+    CHECK(runner.argvs()[1] == refresh({"east-httpbin", "west-httpbin"}));
     const auto docs = test::yaml_docs(*runner.calls()[0].input);
     REQUIRE(docs.size() == 3);
     CHECK(docs[0]["kind"].as<std::string>() == "AppProject");
@@ -118,6 +129,27 @@ TEST_CASE("actions::apps") {
     const auto run = test::run_step(plan, "apps/sync", runner, {});
     CHECK(runner.count(get_apps) == 3);
     CHECK(run.facts.at("apps") == "2");
+  }
+
+  SUBCASE("an app is not taken as Synced and Healthy while the refresh asked for is pending") {
+    // Its status then may be about a cluster since re-created, and a failed sync may be old.
+    auto stale = app("west-httpbin", "Synced", "Healthy");
+    stale["metadata"]["annotations"] = {{"argocd.argoproj.io/refresh", "hard"}};
+    auto stale_failure = app("east-httpbin", "OutOfSync", "Degraded", "Failed", "boom");
+    stale_failure["metadata"]["annotations"] = stale["metadata"]["annotations"];
+    runner.on(get_apps, exec::Completed{.out = list({stale_failure, stale})});
+    runner.on(get_apps, exec::Completed{.out = list({app("east-httpbin", "OutOfSync", "Missing"),
+                                                     app("west-httpbin", "OutOfSync", "Missing")})});
+    runner.on(get_apps, exec::Completed{.out = list({app("east-httpbin", "Synced", "Healthy"),
+                                                     app("west-httpbin", "Synced", "Healthy")})});
+    test::run_step(plan, "apps/sync", runner, {});
+    CHECK(runner.count(get_apps) == 3);
+    const auto health = actions::app_health(nlohmann::json::array({stale}), {"west-httpbin"});
+    CHECK(health[0].refresh_pending);
+    CHECK_FALSE(health[0].ok());
+    CHECK(actions::unhealthy_report(health) ==
+          "1 of 1 Argo CD application is not Synced and Healthy:\n"
+          "  west-httpbin: Synced, Healthy, refresh not yet done by Argo CD");
   }
 
   SUBCASE("a Degraded app whose sync failed is reported at once, with Argo CD's message") {

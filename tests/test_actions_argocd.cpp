@@ -187,6 +187,8 @@ TEST_CASE("actions::argocd register") {
     CHECK(config["tlsClientConfig"]["caData"] == "Q0EtUEVN");
     CHECK(config["tlsClientConfig"]["insecure"] == false);
     CHECK(run.facts.at("server") == "https://bring-east-control-plane:6443");
+    // Which cluster it reached: a re-created one (new CA) makes argocd/apps run again.
+    CHECK(run.facts.at("cluster_ca_sha256") == net::sha256_hex("Q0EtUEVN"));
     for (const auto& call : calls)
       for (const auto& arg : call.argv) CHECK(arg.find("tok-east") == std::string::npos);
   }

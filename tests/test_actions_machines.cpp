@@ -224,7 +224,7 @@ TEST_CASE("actions::machines steps") {
     const auto plan = test::machine_plan(launch.ctx);
     const std::string kind_config = R"(apiVersion: v1
 kind: Config
-clusters: [{name: kind-mesh-east, cluster: {server: "https://127.0.0.1:40001"}}]
+clusters: [{name: kind-mesh-east, cluster: {server: "https://127.0.0.1:40001", certificate-authority-data: Q0EK}}]
 users: [{name: kind-mesh-east, user: {token: t}}]
 contexts: [{name: kind-mesh-east, context: {cluster: kind-mesh-east, user: kind-mesh-east}}]
 )";
@@ -238,6 +238,7 @@ contexts: [{name: kind-mesh-east, context: {cluster: kind-mesh-east, user: kind-
     CHECK(kube::Kubeconfig::load(path).context_names() == std::vector<std::string>{"mesh-east"});
     CHECK(facts == plan::Facts{{"context", "mesh-east"},
                                {"server", "https://127.0.0.1:40001"},
+                               {"cluster_ca_sha256", net::sha256_hex("Q0EK")},
                                {"internal_server", "https://mesh-east-control-plane:6443"},
                                {"kubeconfig", path.string()}});
     // The credentials must still list the nodes (the read cluster/east/ready's check shares).

@@ -4,8 +4,10 @@
 #include "actions/machines.hpp"
 
 #include "actions/machines_detail.hpp"
+#include "kube/kubeconfig.hpp"
 #include "kube/kubectl.hpp"
 #include "lab/load.hpp"
+#include "net/http.hpp"
 #include "plan/executor.hpp"
 #include "providers/external.hpp"
 #include "providers/kind.hpp"
@@ -148,6 +150,15 @@ TEST_CASE("actions::machines against the fake tools") {
   // What the steps learned and did.
   CHECK(result.find("cluster/east/kubeconfig")->facts.at("internal_server") == "https://fk-east-control-plane:6443");
   CHECK(result.find("cluster/k3s/kubeconfig")->facts.at("server").rfind("https://127.0.10.", 0) == 0);
+  // Each cluster's CA tells it from a cluster re-created under the same name and address.
+  const auto ca_of = [&](const char* cluster) {
+    return net::sha256_hex(
+        kube::Kubeconfig::load(ctx.kubeconfig_for(*lab.cluster(cluster))).certificate_authority_data(
+            ctx.context_for(*lab.cluster(cluster))).value_or("none"));
+  };
+  CHECK(result.find("cluster/east/kubeconfig")->facts.at("cluster_ca_sha256") == ca_of("east"));
+  CHECK(result.find("cluster/k3s/kubeconfig")->facts.at("cluster_ca_sha256") == ca_of("k3s"));
+  CHECK(ca_of("east") != ca_of("k3s"));
   CHECK(result.find("cluster/east/ready")->facts.at("labels_fixed") == "1");
   CHECK(result.find("cluster/k3s/ready")->facts.at("labels_fixed") == "0");
   CHECK(result.find("cluster/east/loadbalancer")->facts.at("pool").rfind("127.18.", 0) == 0);

@@ -76,6 +76,13 @@ TEST_CASE("kube::Kubeconfig") {
     CHECK(user.context_names() == std::vector<std::string>{"prod", "kube-01"});
     CHECK(user.server("kube-01") == "https://127.0.10.9:6443");
   }
+  SUBCASE("the cluster CA of a context, as stored") {
+    const auto k3s = Kubeconfig::parse(k_k3s, "k3s.yaml");
+    CHECK(k3s.certificate_authority_data("default") == "Q0EK");
+    CHECK(k3s.extract("default", "kube-01").certificate_authority_data("kube-01") == "Q0EK");
+    CHECK_FALSE(k3s.certificate_authority_data("kube-01"));
+    CHECK_FALSE(Kubeconfig::parse(k_user, "config").certificate_authority_data("prod"));
+  }
   SUBCASE("remove takes out exactly the named entries") {
     const auto original = Kubeconfig::parse(k_user, "config");
     auto user = original;

@@ -61,6 +61,7 @@ void apply_in_waves(const LaunchContext& ctx, const lab::Cluster& host, const st
   const auto deadline = util::Clock::now() + k_sync_timeout;
   for (std::size_t i = 0; i < waves.size(); ++i) {
     apply_yaml(kubectl, yaml_stream_of(waves[i].files));
+    request_refresh(kubectl, waves[i].names);
     if (i + 1 < waves.size()) wait_for_apps(kubectl, waves[i].names, deadline);
   }
   sc.facts["manifests"] = std::to_string(files.size());
@@ -150,9 +151,11 @@ std::vector<AppHealth> app_health(const nlohmann::json& items, const std::vector
   for (const auto& name : names) {
     AppHealth app{.name = name};
     for (const auto& item : items) {
-      if (item.value("metadata", nlohmann::json::object()).value("name", "") != name) continue;
+      const auto metadata = item.value("metadata", nlohmann::json::object());
+      if (metadata.value("name", "") != name) continue;
       const auto status = item.value("status", nlohmann::json::object());
       app.found = true;
+      app.refresh_pending = metadata.value("annotations", nlohmann::json::object()).contains(k_refresh_annotation);
       app.sync = status.value("sync", nlohmann::json::object()).value("status", "");
       app.health = status.value("health", nlohmann::json::object()).value("status", "");
       app.phase = status.value("operationState", nlohmann::json::object()).value("phase", "");
@@ -176,9 +179,18 @@ std::string unhealthy_report(const std::vector<AppHealth>& apps) {
     std::string state = fmt::format("{}, {}", app.sync.empty() ? "no sync status" : app.sync,
                                     app.health.empty() ? "no health status" : app.health);
     if (!app.phase.empty()) state += ", last sync " + app.phase;
+    if (app.refresh_pending) state += ", refresh not yet done by Argo CD";
     out += fmt::format("\n  {}: {}{}", app.name, state, app.message.empty() ? "" : ": " + app.message);
   }
   return out;
+}
+
+void request_refresh(const kube::Kubectl& kubectl, const std::vector<std::string>& names) {
+  if (names.empty()) return;
+  std::vector<std::string> args{"annotate", "-n", k_argocd_namespace, "--overwrite", k_application_resource};
+  args.insert(args.end(), names.begin(), names.end());
+  args.push_back(std::string(k_refresh_annotation) + "=hard");
+  kubectl.check(args);
 }
 
 void wait_for_apps(const kube::Kubectl& kubectl, const std::vector<std::string>& names,

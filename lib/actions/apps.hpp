@@ -19,8 +19,11 @@ namespace meshlab::actions {
 
 // Adds argocd/apps (after argocd/install, every argocd/register/<c> and every
 // cluster/<c>/cacerts, since istiod must find its CA when it first starts), which applies
-// the projects and then the Applications wave by wave (sync_waves), waiting for each wave
-// but the last to be Synced and Healthy; and apps/sync, which waits for all of them.
+// the projects and then the Applications wave by wave (sync_waves), has Argo CD refresh each
+// wave (request_refresh) and waits for each wave but the last to be Synced and Healthy; and
+// apps/sync, which waits for all of them. argocd/apps runs again whenever a registration
+// does (a new cluster's registration records its new CA), so apps on a re-created cluster are
+// synced onto it again instead of being trusted from before.
 // Nothing when the lab has no Argo CD or nothing was rendered for it.
 void add_apps_steps(plan::PlanBuilder& builder, const LaunchContext& ctx);
 
@@ -31,6 +34,9 @@ std::vector<std::filesystem::path> argocd_manifest_files(const std::filesystem::
 
 // The annotation that orders Applications (argo-cd docs: sync waves); missing means 0.
 inline constexpr const char* k_sync_wave_annotation = "argocd.argoproj.io/sync-wave";
+// The annotation that asks Argo CD to refresh an Application ("normal" or "hard": also drop
+// its cache of the cluster's live state); the application controller removes it once done.
+inline constexpr const char* k_refresh_annotation = "argocd.argoproj.io/refresh";
 
 // The Applications of one sync wave: their files and names.
 struct SyncWave {
@@ -58,10 +64,13 @@ struct AppHealth {
   std::string health;  // status.health.status: Healthy, Progressing, Degraded, ...
   std::string phase;   // status.operationState.phase: Running, Succeeded, Failed, Error, ...
   std::string message; // conditions, health and operation messages, "; "-joined
-  bool ok() const { return found && sync == "Synced" && health == "Healthy"; }
+  // k_refresh_annotation is still on it: Argo CD has not yet compared it with its cluster
+  // again, so its status may describe a cluster that has since been re-created.
+  bool refresh_pending = false;
+  bool ok() const { return found && !refresh_pending && sync == "Synced" && health == "Healthy"; }
   // The last sync operation ended in failure: automated sync does not retry the same
   // revision, so waiting longer does not help.
-  bool failed() const { return !ok() && (phase == "Failed" || phase == "Error"); }
+  bool failed() const { return !ok() && !refresh_pending && (phase == "Failed" || phase == "Error"); }
 };
 
 // The state of each app in `names` among `items` (kubectl's Applications), in `names` order.
@@ -70,6 +79,11 @@ std::vector<AppHealth> app_health(const nlohmann::json& items, const std::vector
 // "2 of 5 Argo CD applications are not Synced and Healthy:" and one line per such app:
 // "  kube-01-httpbin: OutOfSync, Degraded, last sync Failed: <message>".
 std::string unhealthy_report(const std::vector<AppHealth>& apps);
+
+// `kubectl annotate applications.argoproj.io NAMES argocd.argoproj.io/refresh=hard -n argocd`:
+// Argo CD compares them with their clusters' live state afresh rather than keep showing the
+// status it had (Synced and Healthy even when their cluster was re-created since, empty).
+void request_refresh(const kube::Kubectl& kubectl, const std::vector<std::string>& names);
 
 // Polls `kubectl get applications -n argocd -o json` until every app in `names` is Synced
 // and Healthy. Throws meshlab::Error with unhealthy_report when the deadline passes or a

@@ -5,6 +5,7 @@
 #include "actions/kube_access.hpp"
 #include "actions/manifest.hpp"
 #include "actions/step_ids.hpp"
+#include "net/http.hpp"
 
 #include <fmt/format.h>
 
@@ -30,6 +31,9 @@ void register_cluster(const LaunchContext& ctx, const lab::Cluster& host, const 
              Secrecy::secret);
   sc.facts["name"] = ctx.lab.instance_name(cluster.name);
   sc.facts["server"] = server;
+  // Which cluster this registration reaches: when it is a new one, argocd/apps runs again and
+  // has Argo CD refresh what it shows about it (see apps.cpp).
+  sc.facts["cluster_ca_sha256"] = net::sha256_hex(access.ca_data);
 }
 
 } // namespace

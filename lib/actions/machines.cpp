@@ -4,6 +4,7 @@
 #include "actions/machines_detail.hpp"
 #include "actions/step_ids.hpp"
 #include "kube/kubectl.hpp"
+#include "net/http.hpp"
 #include "providers/docker.hpp"
 #include "providers/registry_cache.hpp"
 #include "util/error.hpp"
@@ -134,6 +135,9 @@ plan::Step kubeconfig_step(const LaunchContext& ctx, const lab::Cluster& cluster
     util::write_file_atomic(path, config.dump(), std::filesystem::perms(0600)); // holds the admin key
     sc.facts["context"] = context;
     sc.facts["server"] = config.server(context).value_or("");
+    // A re-created cluster has a new CA: whatever was installed on or registered for the old
+    // one runs again, even when the address is the same (a VM that got its old IP back).
+    sc.facts["cluster_ca_sha256"] = net::sha256_hex(config.certificate_authority_data(context).value_or(""));
     sc.facts["internal_server"] = machines.internal_server(machine, sc.runner);
     sc.facts["kubeconfig"] = path.string();
   };

@@ -37,6 +37,21 @@ YAML::Node find_entry(const YAML::Node& root, const char* section, std::string_v
   return YAML::Node(YAML::NodeType::Undefined);
 }
 
+// The `cluster:` map of `context`'s cluster entry; an undefined node when either is missing.
+YAML::Node cluster_of(const YAML::Node& root, std::string_view context) {
+  const auto ctx = find_entry(root, "contexts", context);
+  if (!ctx || !ctx["context"] || !ctx["context"]["cluster"]) return YAML::Node(YAML::NodeType::Undefined);
+  const auto cluster = find_entry(root, "clusters", ctx["context"]["cluster"].as<std::string>());
+  if (!cluster || !cluster["cluster"]) return YAML::Node(YAML::NodeType::Undefined);
+  return cluster["cluster"];
+}
+
+std::optional<std::string> cluster_field(const YAML::Node& root, std::string_view context, const char* field) {
+  const auto cluster = cluster_of(root, context);
+  if (!cluster || !cluster[field]) return std::nullopt;
+  return cluster[field].as<std::string>();
+}
+
 void check_shape(const YAML::Node& root, const std::string& origin) {
   if (!root.IsMap()) throw Error(fmt::format("{}: not a valid kubeconfig: the top level is not a mapping", origin));
   for (const char* section : k_sections) {
@@ -92,11 +107,11 @@ std::optional<std::string> Kubeconfig::current_context() const {
 }
 
 std::optional<std::string> Kubeconfig::server(std::string_view context) const {
-  const auto ctx = find_entry(m_root, "contexts", context);
-  if (!ctx || !ctx["context"] || !ctx["context"]["cluster"]) return std::nullopt;
-  const auto cluster = find_entry(m_root, "clusters", ctx["context"]["cluster"].as<std::string>());
-  if (!cluster || !cluster["cluster"] || !cluster["cluster"]["server"]) return std::nullopt;
-  return cluster["cluster"]["server"].as<std::string>();
+  return cluster_field(m_root, context, "server");
+}
+
+std::optional<std::string> Kubeconfig::certificate_authority_data(std::string_view context) const {
+  return cluster_field(m_root, context, "certificate-authority-data");
 }
 
 Kubeconfig Kubeconfig::extract(std::string_view context, std::string_view new_name,

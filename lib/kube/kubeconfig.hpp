@@ -29,6 +29,9 @@ public:
   std::optional<std::string> current_context() const;
   // The server URL of `context`'s cluster; nullopt when the context or cluster is missing.
   std::optional<std::string> server(std::string_view context) const;
+  // The certificate-authority-data of `context`'s cluster (base64 PEM, as stored); nullopt
+  // when missing. A re-created cluster has a new CA, so this tells one cluster from the next.
+  std::optional<std::string> certificate_authority_data(std::string_view context) const;
 
   // A self-contained kubeconfig holding only `context`, with its cluster, user and context
   // all renamed to `new_name` (k3s calls all three "default"), current-context set to it,

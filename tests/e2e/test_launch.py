@@ -498,14 +498,19 @@ class Faults(E2ETestCase):
         self.assertEqual(ran, ["apps/sync", "argocd/apps"], "only the apps' steps depend on an app's revision")
         changes = [c for c in self.sandbox.calls()[before:] if is_provisioning(c)]
         self.assertTrue(changes)
-        self.assertTrue(all(c["tool"] == "kubectl" and "kind: Application" in c.get("stdin", "") for c in changes),
+        # The Applications applied again, and Argo CD asked to refresh them (apps.cpp: request_refresh).
+        applied = lambda c: "kind: Application" in c.get("stdin", "")
+        refreshed = lambda c: verb(c) == "annotate" and "argocd.argoproj.io/refresh=hard" in c["argv"]
+        self.assertTrue(all(c["tool"] == "kubectl" and (applied(c) or refreshed(c)) for c in changes),
                         [" ".join(c["argv"]) for c in changes])
+        self.assertTrue(any(refreshed(c) for c in changes))
 
     def tool(self, *argv):
         """A fake tool run the way a person would, behind meshlab's back."""
         r = subprocess.run([os.path.join(harness.FAKES, argv[0])] + list(argv[1:]), capture_output=True, text=True,
                            env=self.sandbox.env, timeout=120)
         self.assertEqual(r.returncode, 0, f"{' '.join(argv)}: {r.stdout}{r.stderr}")
+        return r.stdout
 
     def test_relaunch_redoes_exactly_what_is_gone(self):
         """The resume checks share one look at the world per run; whatever was removed since the last
@@ -545,6 +550,31 @@ class Faults(E2ETestCase):
                 targets = target if isinstance(target, tuple) else (target,)
                 self.assertEqual([c for c in changes if not any(t in c for t in targets)], [])
         self.assertEqual(sorted(self.sandbox.world()["multipass_instances"]), sorted(lab.multipass_machines()))
+
+    def test_relaunch_after_a_cluster_was_recreated_redeploys_onto_it(self):
+        """A workload cluster deleted behind meshlab's back comes back empty. Argo CD still shows
+        its apps Synced and Healthy from before (their status is about the old cluster), so the
+        relaunch must re-register the new cluster and wait for a fresh sync, not trust that status:
+        Istio and the app end up on the new cluster, and the steps after them succeed."""
+        lab = Lab("ci-smoke")
+        self.sandbox.prepare(lab.name)
+        self.launch(lab.name)
+        self.tool("kind", "delete", "cluster", "--name", lab.instance("two"))
+        self.launch(lab.name)
+        report = self.report(lab.name)
+        ran = {step["id"] for step in report["steps"] if step["status"] == "done"}
+        self.assertTrue({"cluster/two/create", "argocd/register/two", "argocd/apps", "apps/sync"} <= ran, sorted(ran))
+        self.assertNotIn("cluster/one/create", ran)
+        kubeconfig = os.path.join(self.sandbox.state_dir(lab.name), "kubeconfigs", "two.yaml")
+        names = lambda *args: self.tool("kubectl", "--kubeconfig", kubeconfig, "--context", lab.instance("two"), "get",
+                                        *args, "-o", "name").split()
+        self.assertIn("deployment.apps/istiod-1-30-3", names("deployments", "-n", "istio-system"))
+        self.assertIn("namespace/httpbin", names("namespaces"))
+        self.assertIn("secret/cacerts", names("secrets", "-n", "istio-system"))
+        # Resumed again, the lab is up: nothing is provisioned.
+        before = len(self.sandbox.calls())
+        self.launch(lab.name)
+        self.assertEqual([" ".join(c["argv"]) for c in self.sandbox.calls()[before:] if is_provisioning(c)], [])
 
     def test_corrupt_tool_output_is_a_clear_error(self):
         self.sandbox.prepare("ci-smoke")

@@ -6,6 +6,13 @@ and then turns Synced/Healthy — unless its destination is not a registered clu
 project is missing, the target cluster is unreachable or refuses the registered token, or
 `fakectl app-health` pinned another status. The first time an app syncs, its effects on the
 target cluster are applied (see EFFECTS); meshlab's later work can add effects there.
+
+Like the real controller, the fake does not notice by itself that an app's cluster was
+re-created (empty) since it synced: the app keeps reading Synced and Healthy until someone asks
+for a refresh (annotation argocd.argoproj.io/refresh, which the controller removes once done;
+here one read after it first sees it). The refresh finds the app's resources missing, and the app
+syncs again (automated, selfHeal) with its effects applied to the new cluster. The real
+controller's periodic reconciliation (every 3 minutes) is not modelled.
 """
 
 import json
@@ -94,6 +101,31 @@ def _app_key(app):
     return f"{app['metadata'].get('namespace')}/{app['metadata']['name']}"
 
 
+REFRESH_ANNOTATION = "argocd.argoproj.io/refresh"
+
+
+def _take_refresh(app, entry):
+    """True when this read is the controller doing a requested refresh: the read that first sees
+    the annotation leaves it (the controller has not got to it yet), the next removes it."""
+    annotations = app["metadata"].get("annotations") or {}
+    if REFRESH_ANNOTATION not in annotations:
+        entry.pop("refresh_seen", None)
+        return False
+    if not entry.get("refresh_seen"):
+        entry["refresh_seen"] = True
+        return False
+    del annotations[REFRESH_ANNOTATION]
+    if not annotations:
+        del app["metadata"]["annotations"]
+    del entry["refresh_seen"]
+    return True
+
+
+def _deployed_on(c, app, key):
+    target = c if key == c.key else kw.Cluster(c.st, key)
+    return app["metadata"]["name"] in target.data.get("argocd_deployed", {})
+
+
 def refresh_app(c, app, count_read=True):
     """Update `app.status` as Argo CD would show it now; counts this as one read."""
     ns = app["metadata"].get("namespace")
@@ -120,11 +152,15 @@ def refresh_app(c, app, count_read=True):
     if not entry or entry.get("gen") != gen or entry.get("uid") != app["metadata"].get("uid"):
         entry = {"gen": gen, "uid": app["metadata"].get("uid"), "reads": 0}
         reads[k] = entry
+    refreshing = _take_refresh(app, entry)
     if err:
         status["conditions"].append({"type": "InvalidSpecError", "message": err,
                                      "lastTransitionTime": fakelib.now_iso()})
     else:
         key, err = target_cluster(c, reg)
+        if refreshing and not err and entry.get("synced") and not _deployed_on(c, app, key):
+            # Its cluster was re-created: the resources are missing, and selfHeal syncs again.
+            entry.update({"reads": 0, "synced": False})
         if err:
             status["conditions"].append({"type": "ComparisonError", "message": err,
                                          "lastTransitionTime": fakelib.now_iso()})

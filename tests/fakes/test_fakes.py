@@ -76,6 +76,9 @@ nodes:
 """
 
 
+REFRESH = "argocd.argoproj.io/refresh"
+
+
 class FakeTestCase(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="meshlab-fakes-")
@@ -1087,40 +1090,56 @@ class TestKubectl(FakeTestCase):
         r = self.run_tool("kubectl", "--kubeconfig", kc, "get", "ns")
         self.assertEqual((r.returncode, r.stderr), (1, "Unable to connect to the server: dial tcp: lookup one-control-plane: no such host\n"))
 
-    def test_argocd_flow(self):
-        self.kind_cluster("two")
+    def install_argocd(self):
         install = os.path.join(HERE, "testdata", "argocd-install-min.yaml")
         self.kubectl("create", "namespace", "argocd")
         r = self.kubectl("apply", "-n", "argocd", "--server-side", "--force-conflicts", "-f", install)
         self.assertEqual(r.returncode, 0, r.stderr)
+        return r
+
+    def register_cluster(self, name):
+        """What argocd/register/<c> does: a ServiceAccount token on kind cluster `name` and an Argo CD
+        cluster Secret for it (labelled for cell "smoke") on the current cluster."""
+        k = ["--context", "kind-" + name]
+        self.ok("kubectl", *k, "apply", "-f", "-", input=(
+            "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: argocd-manager, namespace: kube-system}\n---\n"
+            "apiVersion: v1\nkind: Secret\ntype: kubernetes.io/service-account-token\nmetadata:\n  name: argocd-manager-token\n"
+            "  namespace: kube-system\n  annotations: {kubernetes.io/service-account.name: argocd-manager}\n"))
+        import base64
+        token = base64.b64decode(self.ok("kubectl", *k, "-n", "kube-system", "get", "secret", "argocd-manager-token",
+                                         "-o", "jsonpath={.data.token}").stdout).decode()
+        server = yaml.safe_load(self.ok("kind", "get", "kubeconfig", "--name", name, "--internal").stdout)["clusters"][0]["cluster"]["server"]
+        secret = f"""apiVersion: v1
+kind: Secret
+metadata:
+  name: cluster-{name}
+  namespace: argocd
+  labels: {{argocd.argoproj.io/secret-type: cluster, meshlab.dev/cell: smoke}}
+stringData:
+  name: {name}
+  server: {server}
+  config: '{{"bearerToken": "{token}", "tlsClientConfig": {{"insecure": false, "caData": "x"}}}}'
+"""
+        self.assertEqual(self.kubectl("apply", "-f", "-", input=secret).returncode, 0)
+
+    def app_statuses(self):
+        out = json.loads(self.kubectl("-n", "argocd", "get", "applications", "-o", "json").stdout)
+        return {a["metadata"]["name"]: ((a.get("status") or {}).get("sync", {}).get("status"),
+                                        (a.get("status") or {}).get("health", {}).get("status"),
+                                        REFRESH in (a["metadata"].get("annotations") or {})) for a in out["items"]}
+
+    def test_argocd_flow(self):
+        self.kind_cluster("two")
+        r = self.install_argocd()
         self.assertIn("customresourcedefinition.apiextensions.k8s.io/applications.argoproj.io serverside-applied", r.stdout)
         r = self.kubectl("wait", "--for=condition=Available", "deployment", "--all", "-n", "argocd", "--timeout=10s")
         self.assertIn("deployment.apps/argocd-server condition met", r.stdout)
         self.assertIn("successfully", self.kubectl("-n", "argocd", "rollout", "status", "statefulset/argocd-application-controller", "--timeout=10s").stdout + "successfully")
         pw = self.kubectl("-n", "argocd", "get", "secret", "argocd-initial-admin-secret", "-o", "jsonpath={.data.password}").stdout
         self.assertTrue(pw)
-        # register cluster two with a ServiceAccount token
         k2 = ["--context", "kind-two"]
-        self.ok("kubectl", *k2, "apply", "-f", "-", input=(
-            "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: argocd-manager, namespace: kube-system}\n---\n"
-            "apiVersion: v1\nkind: Secret\ntype: kubernetes.io/service-account-token\nmetadata:\n  name: argocd-manager-token\n"
-            "  namespace: kube-system\n  annotations: {kubernetes.io/service-account.name: argocd-manager}\n"))
-        import base64
-        token = base64.b64decode(self.ok("kubectl", *k2, "-n", "kube-system", "get", "secret", "argocd-manager-token",
-                                         "-o", "jsonpath={.data.token}").stdout).decode()
-        server = yaml.safe_load(self.ok("kind", "get", "kubeconfig", "--name", "two", "--internal").stdout)["clusters"][0]["cluster"]["server"]
-        apps = f"""apiVersion: v1
-kind: Secret
-metadata:
-  name: cluster-two
-  namespace: argocd
-  labels: {{argocd.argoproj.io/secret-type: cluster, meshlab.dev/cell: smoke}}
-stringData:
-  name: two
-  server: {server}
-  config: '{{"bearerToken": "{token}", "tlsClientConfig": {{"insecure": false, "caData": "x"}}}}'
----
-apiVersion: argoproj.io/v1alpha1
+        self.register_cluster("two")
+        apps = f"""apiVersion: argoproj.io/v1alpha1
 kind: Application
 metadata: {{name: httpbin-two, namespace: argocd}}
 spec:
@@ -1154,9 +1173,7 @@ spec:
         self.assertEqual(self.kubectl("apply", "-f", "-", input=apps).returncode, 0)
 
         def statuses():
-            out = json.loads(self.kubectl("-n", "argocd", "get", "applications", "-o", "json").stdout)
-            return {a["metadata"]["name"]: ((a.get("status") or {}).get("sync", {}).get("status"),
-                                            (a.get("status") or {}).get("health", {}).get("status")) for a in out["items"]}
+            return {name: status[:2] for name, status in self.app_statuses().items()}
 
         first = statuses()
         self.assertEqual(first["httpbin-two"], ("OutOfSync", "Missing"))
@@ -1174,6 +1191,33 @@ spec:
         self.assertEqual(statuses()["httpbin-two"], ("OutOfSync", "Degraded"))
         r = self.kubectl("wait", "--for=jsonpath={.status.health.status}=Healthy", "application/httpbin-two", "-n", "argocd", "--timeout=1s")
         self.assertEqual((r.returncode, r.stderr), (1, "error: timed out waiting for the condition on application.argoproj.io/httpbin-two\n"))
+
+    def test_argocd_status_of_a_recreated_cluster_is_stale_until_refreshed(self):
+        """Argo CD does not notice by itself that an app's cluster came back empty: its status stays
+        Synced/Healthy until a refresh is asked for; the controller takes the annotation off one
+        read later, finds the app's resources missing and syncs them onto the new cluster."""
+        self.kind_cluster("two")
+        self.install_argocd()
+        self.register_cluster("two")
+        app = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: httpbin-two, namespace: argocd}\n"
+               "spec:\n  project: default\n  source: {repoURL: https://github.com/istio/istio, path: samples/httpbin}\n"
+               "  destination: {name: two, namespace: httpbin}\n  syncPolicy: {syncOptions: [CreateNamespace=true]}\n")
+        self.assertEqual(self.kubectl("apply", "-f", "-", input=app).returncode, 0)
+        self.app_statuses()
+        self.assertEqual(self.app_statuses()["httpbin-two"], ("Synced", "Healthy", False))
+        k2 = ["--context", "kind-two"]
+        self.ok("kind", "delete", "cluster", "--name", "two")
+        self.kind_cluster("two")
+        self.register_cluster("two")
+        self.assertEqual(self.run_tool("kubectl", *k2, "get", "ns", "httpbin").returncode, 1)
+        self.assertEqual(self.app_statuses()["httpbin-two"], ("Synced", "Healthy", False), "stale, as Argo CD's")
+        r = self.kubectl("annotate", "-n", "argocd", "--overwrite", "application.argoproj.io", "httpbin-two",
+                         REFRESH + "=hard")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.app_statuses()["httpbin-two"], ("Synced", "Healthy", True), "not refreshed yet")
+        self.assertEqual(self.app_statuses()["httpbin-two"], ("OutOfSync", "Missing", False))
+        self.assertEqual(self.app_statuses()["httpbin-two"], ("Synced", "Healthy", False))
+        self.assertEqual(self.ok("kubectl", *k2, "get", "ns", "httpbin", "-o", "name").stdout, "namespace/httpbin\n")
 
     def test_config_subcommands_on_real_files(self):
         kc = os.path.join(self.home, ".kube", "config")
