@@ -52,13 +52,18 @@ test: build
 
 # Prints figures (median/min/max against the targets of issue 2); not a test. Pass options
 # through BENCH_ARGS, e.g. make bench BENCH_ARGS='--runs 50 --keep'.
-# bench/launch.py (launch against the fakes) takes LAUNCH_BENCH_ARGS, e.g. '--runs 5 --lab ci-smoke'.
+# bench/launch.py (launch against the fakes at real-world latencies: minutes per lab and run)
+# takes LAUNCH_BENCH_ARGS, e.g. '--runs 1 --lab ci-smoke' or '--scale 0.1' for a quick look.
 BENCH_ARGS ?=
 LAUNCH_BENCH_ARGS ?=
+# Debian's interpreter (the python3 package above), as ctest uses: the fakes run on the
+# interpreter that runs the bench, and a version manager's python may import things at every
+# start (a .pth hook), which the relaunch would count once per fake call.
+PYTHON3 ?= /usr/bin/python3
 bench: build
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target meshlab_bench
 	$(BUILD_DIR)/bench/run-benchmarks $(BUILD_DIR) $(BENCH_ARGS)
-	python3 bench/launch.py $(BUILD_DIR) $(LAUNCH_BENCH_ARGS)
+	$(PYTHON3) bench/launch.py $(BUILD_DIR) $(LAUNCH_BENCH_ARGS)
 
 # Rewrite the golden files from the current templates; review the diff like code.
 golden: build
