@@ -1,6 +1,7 @@
 // `meshlab render` end to end: the real binary, its output directory, summary line and
 // exit codes (0 ok, 2 invalid lab or usage, 1 any other failure).
 #include "render/embedded_templates.hpp"
+#include "support/scoped_env.hpp"
 #include "support/subprocess.hpp"
 #include "support/temp_dir.hpp"
 #include "util/files.hpp"
@@ -54,6 +55,22 @@ TEST_CASE("cli render") {
     CAPTURE(result.output);
     REQUIRE(result.exit_code == 0);
     CHECK(util::read_file(out / "clusters/one/kind-config.yaml") == "name: \"ci-smoke-one\"\n# mine\n");
+  }
+
+  SUBCASE("render, and only render, asks mimalloc for huge pages; the user's setting wins") {
+    // MIMALLOC_VERBOSE=1 makes mimalloc list its options on stderr when the process starts.
+    const auto large_pages = [&](const std::vector<std::string>& argv) {
+      const auto result = test::run(argv);
+      CAPTURE(result.output);
+      return result.output.find("option 'large_os_pages': 1") != std::string::npos;
+    };
+    const test::ScopedEnv verbose("MIMALLOC_VERBOSE", "1");
+    const auto lab = fast_lab(dir, "ci-smoke");
+    CHECK(large_pages({k_meshlab, "render", "-f", lab, "-o", out.string()}));
+    CHECK_FALSE(large_pages({k_meshlab, "validate", "-f", lab}));
+    CHECK_FALSE(large_pages({k_meshlab, "--version"}));
+    const test::ScopedEnv off("MIMALLOC_LARGE_OS_PAGES", "0");
+    CHECK_FALSE(large_pages({k_meshlab, "render", "-f", lab, "-o", out.string()}));
   }
 
   SUBCASE("an invalid lab exits 2") {
