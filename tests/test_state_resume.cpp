@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <sstream>
+#include <thread>
 
 using namespace meshlab;
 using plan::StepContext;
@@ -190,6 +191,38 @@ TEST_CASE("state::Resume") {
     runner.on({"do", "vm/db"}, {.out = "127.0.10.9"}); // a new address
     const auto second = launch(plan, journal_path, runner);
     CHECK(ran(second) == std::vector<std::string>{"apps", "vm/db"});
+  }
+
+  SUBCASE("a check's commands may run side by side; each one's log stays whole") {
+    // Writes its command's log in pieces, with pauses, as a runner streaming output does.
+    struct PiecemealLogger : exec::Runner {
+      exec::Completed run(const exec::Command& cmd) override {
+        for (const auto& arg : cmd.argv) {
+          *cmd.log << arg << ' ';
+          std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+        *cmd.log << "done\n";
+        return {};
+      }
+    };
+    auto specs = lab_steps();
+    specs[0].verify = [](exec::Runner& runner) { // one read per kind node, side by side
+      std::thread other([&runner] { runner.run(exec::Command{.argv = {"docker", "exec", "node-a", "cat", "f"}}); });
+      runner.run(exec::Command{.argv = {"docker", "exec", "node-b", "cat", "f"}});
+      other.join();
+      return true;
+    };
+    const auto plan = make_plan(specs);
+    RecordingRunner first_runner;
+    REQUIRE(launch(plan, journal_path, first_runner).result.ok());
+    auto journal = state::Journal::load(journal_path);
+    std::ostringstream check_log;
+    PiecemealLogger checks;
+    state::Resume resume(journal, plan, checks, &check_log);
+    CHECK(resume.should_skip(*plan.find("registry")));
+    const auto log = check_log.str();
+    CHECK(log.find("docker exec node-a cat f done\n") != std::string::npos);
+    CHECK(log.find("docker exec node-b cat f done\n") != std::string::npos);
   }
 
   SUBCASE("a check that throws counts as changed, and says why in the check log") {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -15,19 +16,34 @@ namespace meshlab::state {
 
 namespace {
 
-// Runs checks with their output kept for the check log rather than a step log.
+// Runs checks with their output kept for the check log rather than a step log. A check may
+// run its commands side by side (a read per kind node): each command logs into a buffer of
+// its own, appended whole when it ends.
 class CheckRunner : public exec::Runner {
 public:
   CheckRunner(exec::Runner& inner, std::ostream& log) : m_inner(inner), m_log(log) {}
   exec::Completed run(const exec::Command& cmd) override {
+    std::ostringstream own;
     exec::Command logged = cmd;
-    logged.log = &m_log;
-    return m_inner.run(logged);
+    logged.log = &own;
+    try {
+      auto done = m_inner.run(logged);
+      append(own.str());
+      return done;
+    } catch (...) {
+      append(own.str());
+      throw;
+    }
   }
 
 private:
+  void append(const std::string& text) {
+    const std::lock_guard lock(m_mutex);
+    m_log << text;
+  }
   exec::Runner& m_inner;
   std::ostream& m_log;
+  std::mutex m_mutex;
 };
 
 } // namespace
