@@ -103,8 +103,8 @@ def main():
         verdicts.append((lab, ratio <= 1.10, share < 2.0 and worst_provisioning == 0, med["rss_mb"] < 30))
     print("\ntargets: wall/path <= 1.10; relaunch < 2 % of the first launch with 0 provisioning calls; "
           "meshlab's peak RSS < 30 MB")
-    print("(relaunch is mostly the `checks` tool calls, each a Python fake costing about 0.1 s of CPU, `rl cpu` "
-          "with meshlab's own; real tools answer such reads in tens of ms)")
+    print("(a relaunch is its `checks` tool calls: each costs the real tool's read time at this scale plus the "
+          "fake's own start-up, a Python process; below scale 1 the share grows, see bench/README.md)")
     for lab, wall_ok, relaunch_ok, rss_ok in verdicts:
         marks = ", ".join(f"{name} {'met' if ok else 'MISSED'}"
                           for name, ok in (("wall", wall_ok), ("relaunch", relaunch_ok), ("rss", rss_ok)))

@@ -1,8 +1,8 @@
 // mimalloc's options for the meshlab process, set before its first allocation.
 //
 // Rendering a big lab touches tens of MB of fresh heap, and a page fault costs far more than
-// the work done on the page on some machines (about 13 us each in the VMs meshlab's CI runs
-// in: 5400 faults were half of a render's CPU time). With large OS pages mimalloc asks the
+// the work done on the page on some machines (about 13 us each in the Firecracker VMs it was
+// measured in: 5400 faults were half of a render's CPU time). With large OS pages mimalloc asks the
 // kernel for transparent huge pages (madvise(MADV_HUGEPAGE)), one fault per 2 MiB instead of
 // per 4 KiB. Where THP is off ("never") nothing changes.
 //
