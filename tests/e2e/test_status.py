@@ -183,11 +183,16 @@ metadata: {name: mine, namespace: default}
         self.assertEqual(self.machine(status, "home")["state"], "reachable")
 
         self.assertIn("lab-istiod", self.kubectl("get", "applications.argoproj.io", "-n", "argocd", "-o", "name"))
+        deployed = lambda: self.kubectl("get", "deployments", "-n", "istio-system", "-o", "name").split() + \
+            self.kubectl("get", "deployments", "-n", "httpbin", "-o", "name").split()
+        self.assertEqual(sorted(deployed()), ["deployment.apps/httpbin", "deployment.apps/istiod-1-30-3"])
         result = self.meshlab("delete", "-f", EXTERNAL_LAB)
         self.assertIn("removed secret/cacerts on external cluster home", result.stderr)
         self.assertEqual(self.labelled("ext-e2e"), [])
         # Argo CD stays on home, but not the lab's Applications (nor, through their finalizer, what they deployed).
         self.assertEqual(self.kubectl("get", "applications.argoproj.io", "-n", "argocd", "-o", "name"), "")
+        self.assertEqual(deployed(), [])
+        self.assertEqual(self.kubectl("get", "pods", "-n", "httpbin", "-o", "name"), "")
         others_after = sorted(f"{o['kind']}/{o['metadata'].get('namespace', '')}/{o['metadata']['name']}"
                               for o in self.objects()
                               if (o["metadata"].get("labels") or {}).get("meshlab.dev/lab") != "ext-e2e")

@@ -221,13 +221,39 @@ EFFECTS = [_effect_create_namespace, _effect_istio_base, meshsim.effect_mesh]
 def apply_effects(c, app, target_key):
     target = c if target_key == c.key else kw.Cluster(c.st, target_key)
     deployed = target.data.setdefault("argocd_deployed", {})
+    before = set(target.objects)
     for source in _sources(app.get("spec") or {}) or [{}]:
         for effect in EFFECTS:
             effect(app, source, target)
+    namespace = (app.get("spec") or {}).get("destination", {}).get("namespace")
+    # What the app's resources finalizer takes back. Not the namespace CreateNamespace=true
+    # made: Argo CD leaves that one when the app goes.
+    created = [k for k in target.objects if k not in before and k != kw.obj_key("", "Namespace", None, namespace)]
     deployed[app["metadata"]["name"]] = {
-        "from": c.key, "sources": _sources(app.get("spec") or {}),
-        "namespace": (app.get("spec") or {}).get("destination", {}).get("namespace"),
-        "time": time.time()}
+        "from": c.key, "sources": _sources(app.get("spec") or {}), "namespace": namespace,
+        "objects": created, "time": time.time()}
+
+
+RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io"
+
+
+def finalize(c, obj):
+    """What Argo CD does before an Application carrying its resources finalizer goes: deletes what
+    the app's syncs created on its cluster, while that cluster is up. (The real deletion waits for
+    the controller; here it happens with the delete.)"""
+    if obj.get("kind") != "Application" or not obj.get("apiVersion", "").startswith("argoproj.io/"):
+        return
+    if RESOURCES_FINALIZER not in (obj["metadata"].get("finalizers") or []):
+        return
+    key = (c.data["app_reads"].get(_app_key(obj)) or {}).get("target")
+    if not key or not kw.cluster_alive(c.st, key):
+        return
+    target = c if key == c.key else kw.Cluster(c.st, key)
+    deployed = target.data.get("argocd_deployed", {}).pop(obj["metadata"]["name"], None) or {}
+    for k in reversed(deployed.get("objects", [])):
+        if k in target.objects:
+            target.remove(target.objects[k])
+    kw.reconcile(target)
 
 
 # ---------------------------------------------------------------- ApplicationSets

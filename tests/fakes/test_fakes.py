@@ -1192,19 +1192,34 @@ spec:
         r = self.kubectl("wait", "--for=jsonpath={.status.health.status}=Healthy", "application/httpbin-two", "-n", "argocd", "--timeout=1s")
         self.assertEqual((r.returncode, r.stderr), (1, "error: timed out waiting for the condition on application.argoproj.io/httpbin-two\n"))
 
-    def test_argocd_status_of_a_recreated_cluster_is_stale_until_refreshed(self):
-        """Argo CD does not notice by itself that an app's cluster came back empty: its status stays
-        Synced/Healthy until a refresh is asked for; the controller takes the annotation off one
-        read later, finds the app's resources missing and syncs them onto the new cluster."""
+    def sync_httpbin_onto_two(self, finalizers=()):
+        """Argo CD on kind-one, kind cluster two registered, Application httpbin-two synced onto it."""
         self.kind_cluster("two")
         self.install_argocd()
         self.register_cluster("two")
-        app = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: httpbin-two, namespace: argocd}\n"
+        app = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: httpbin-two, namespace: argocd, "
+               f"finalizers: {json.dumps(list(finalizers))}}}\n"
                "spec:\n  project: default\n  source: {repoURL: https://github.com/istio/istio, path: samples/httpbin}\n"
                "  destination: {name: two, namespace: httpbin}\n  syncPolicy: {syncOptions: [CreateNamespace=true]}\n")
         self.assertEqual(self.kubectl("apply", "-f", "-", input=app).returncode, 0)
         self.app_statuses()
         self.assertEqual(self.app_statuses()["httpbin-two"], ("Synced", "Healthy", False))
+
+    def test_argocd_resources_finalizer_takes_back_what_the_app_deployed(self):
+        self.sync_httpbin_onto_two(finalizers=["resources-finalizer.argocd.argoproj.io"])
+        k2 = ["--context", "kind-two"]
+        self.ok("kubectl", *k2, "get", "deployment", "httpbin", "-n", "httpbin")
+        self.assertEqual(self.kubectl("delete", "application.argoproj.io", "httpbin-two", "-n", "argocd").returncode, 0)
+        r = self.run_tool("kubectl", *k2, "get", "deployment", "httpbin", "-n", "httpbin")
+        self.assertEqual((r.returncode, r.stderr), (1, 'Error from server (NotFound): deployments.apps "httpbin" not found\n'))
+        # The namespace CreateNamespace=true made stays, as Argo CD leaves it.
+        self.assertEqual(self.ok("kubectl", *k2, "get", "ns", "httpbin", "-o", "name").stdout, "namespace/httpbin\n")
+
+    def test_argocd_status_of_a_recreated_cluster_is_stale_until_refreshed(self):
+        """Argo CD does not notice by itself that an app's cluster came back empty: its status stays
+        Synced/Healthy until a refresh is asked for; the controller takes the annotation off one
+        read later, finds the app's resources missing and syncs them onto the new cluster."""
+        self.sync_httpbin_onto_two()
         k2 = ["--context", "kind-two"]
         self.ok("kind", "delete", "cluster", "--name", "two")
         self.kind_cluster("two")
