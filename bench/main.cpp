@@ -138,28 +138,26 @@ int benchmark(const Options& options) {
           .figures.median;
 
   std::optional<std::string> render_note;
-  {
-    const auto out = (fs::path(work) / "out").string();
-    const std::vector<std::string> render{meshlab, "render", "-f", lab, "-o", out};
-    try {
-      repeat(render, 1, 0); // the first render makes the CA; the timed ones reuse it
-      // Then one more once the files have settled: a re-render trusts a file's recorded
-      // identity only when it changed more than 2 s earlier (util::stable_file_identity),
-      // as a user's next render, seconds or days later, does.
-      std::this_thread::sleep_for(std::chrono::milliseconds(2500));
-      repeat(render, 1, 0);
-      if (!fs::exists(fs::path(out) / "ca" / "root-cert.pem"))
-        render_note = fmt::format("note: no CA in {}/ca after the first render; the timed runs may include "
-                                  "key generation",
-                                  out);
-      const auto renders = repeat(render, 1, options.runs);
-      rows.push_back(row("render (wall time)", renders, &Run::wall_ms, "ms", 100, JudgedBy::median));
-      rows.push_back(row("render (cpu time)", renders, &Run::cpu_ms, "ms", 100, JudgedBy::median));
-      rows.push_back(row("render (peak RSS)", renders, &Run::peak_rss_mb, "MB", 50, JudgedBy::max));
-    } catch (const std::exception& e) {
-      render_note = fmt::format("render: FAILED: {}", e.what());
-      status = 1;
-    }
+  const auto out = (fs::path(work) / "out").string();
+  const std::vector<std::string> render{meshlab, "render", "-f", lab, "-o", out};
+  try {
+    repeat(render, 1, 0); // the first render makes the CA; the timed ones reuse it
+    // Then one more once the files have settled: a re-render trusts a file's recorded
+    // identity only when it changed more than 2 s earlier (util::stable_file_identity),
+    // as a user's next render, seconds or days later, does.
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    repeat(render, 1, 0);
+    if (!fs::exists(fs::path(out) / "ca" / "root-cert.pem"))
+      render_note = fmt::format("note: no CA in {}/ca after the first render; the timed runs may include "
+                                "key generation",
+                                out);
+    const auto renders = repeat(render, 1, options.runs);
+    rows.push_back(row("render (wall time)", renders, &Run::wall_ms, "ms", 100, JudgedBy::median));
+    rows.push_back(row("render (cpu time)", renders, &Run::cpu_ms, "ms", 100, JudgedBy::median));
+    rows.push_back(row("render (peak RSS)", renders, &Run::peak_rss_mb, "MB", 50, JudgedBy::max));
+  } catch (const std::exception& e) {
+    render_note = fmt::format("render: FAILED: {}", e.what());
+    status = 1;
   }
   print_table(rows);
   fmt::print("process start here: /bin/true median {:.2f} ms; meshlab --version takes {:.1f}x that\n", floor_ms,

@@ -121,9 +121,13 @@ def _take_refresh(app, entry):
     return True
 
 
+def _cluster(c, key):
+    """The cluster `key` names: `c` itself (Argo CD's own) or another one of the world."""
+    return c if key == c.key else kw.Cluster(c.st, key)
+
+
 def _deployed_on(c, app, key):
-    target = c if key == c.key else kw.Cluster(c.st, key)
-    return app["metadata"]["name"] in target.data.get("argocd_deployed", {})
+    return app["metadata"]["name"] in _cluster(c, key).data.get("argocd_deployed", {})
 
 
 def refresh_app(c, app, count_read=True):
@@ -219,7 +223,7 @@ EFFECTS = [_effect_create_namespace, _effect_istio_base, meshsim.effect_mesh]
 
 
 def apply_effects(c, app, target_key):
-    target = c if target_key == c.key else kw.Cluster(c.st, target_key)
+    target = _cluster(c, target_key)
     deployed = target.data.setdefault("argocd_deployed", {})
     before = set(target.objects)
     for source in _sources(app.get("spec") or {}) or [{}]:
@@ -248,7 +252,7 @@ def finalize(c, obj):
     key = (c.data["app_reads"].get(_app_key(obj)) or {}).get("target")
     if not key or not kw.cluster_alive(c.st, key):
         return
-    target = c if key == c.key else kw.Cluster(c.st, key)
+    target = _cluster(c, key)
     deployed = target.data.get("argocd_deployed", {}).pop(obj["metadata"]["name"], None) or {}
     for k in reversed(deployed.get("objects", [])):
         if k in target.objects:
